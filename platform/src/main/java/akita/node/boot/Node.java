@@ -1,0 +1,248 @@
+package akita.node.boot;
+
+import akita.node.NodeAddresses;
+import akita.node.NodeContext;
+import akita.node.Version;
+import akita.node.config.NodeConfig;
+import akita.node.logging.Logging;
+import akita.node.plugin.PluginService;
+import akita.node.storage.Database;
+import akita.node.web.ApiVerticle;
+import akita.node.web.HealthProbe;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running node: its data folder, plugins, clustered Vert.x, database and verticles, started in that
+ * order and stopped in reverse. {@link #start(NodeConfig)} blocks the calling thread for file and plugin
+ * work, so call it from {@code main} or a test thread, never from an event loop.
+ */
+public final class Node {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final NodeConfig cfg;
+  private final DataDirLock lock;
+  private final PluginService plugins;
+  private final Promise<Void> stopped = Promise.promise();
+  private final Promise<Void> stopRequested = Promise.promise();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final Deque<String> deployments = new ArrayDeque<>();
+  private NodeContext context;
+  private Vertx vertx;
+  private HazelcastClusterManager clusterManager;
+  private Database db;
+  private ApiVerticle api;
+
+  private Node(NodeConfig cfg, DataDirLock lock, PluginService plugins) {
+    this.cfg = cfg;
+    this.lock = lock;
+    this.plugins = plugins;
+  }
+
+  /**
+   * Starts a node.
+   *
+   * @param cfg the validated configuration
+   * @return the running node, or a failure whose message says what stopped it
+   */
+  public static Future<Node> start(NodeConfig cfg) {
+    long startedAt = System.currentTimeMillis();
+    DataDirLock lock;
+    String id;
+    try {
+      Files.createDirectories(cfg.dataDir());
+      lock = DataDirLock.acquire(cfg.dataDir());
+    } catch (IOException e) {
+      return Future.failedFuture(new IllegalStateException("cannot use the data folder "
+          + cfg.dataDir().toAbsolutePath() + ": " + e, e));
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e);
+    }
+    try {
+      id = NodeIdentity.loadOrCreate(cfg.dataDir());
+    } catch (IOException | IllegalStateException e) {
+      closeQuietly(lock);
+      return Future.failedFuture(e instanceof IOException ? new IllegalStateException(
+          "cannot read or write the node id in " + cfg.dataDir().toAbsolutePath() + ": " + e, e) : e);
+    }
+    String name = cfg.nodeName() != null ? cfg.nodeName() : "node-" + id.substring(0, 8);
+    Logging.apply(cfg.log(), id, name);
+
+    PluginService plugins = new PluginService(cfg.pluginsDir());
+    plugins.start();
+    Node node = new Node(cfg, lock, plugins);
+    return node.boot(id, name, startedAt).recover(err -> node.abort().transform(v -> Future.failedFuture(err)));
+  }
+
+  private Future<Node> boot(String id, String name, long startedAt) {
+    clusterManager = new HazelcastClusterManager(HazelcastSetup.build(cfg, id));
+    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+        .setHost(cfg.cluster().bindHost()).setPort(cfg.cluster().busPort()));
+    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
+        .compose(v -> {
+          vertx = v;
+          vertx.eventBus().<JsonObject>localConsumer(NodeAddresses.SHUTDOWN, msg -> {
+            msg.reply(new JsonObject().put("accepted", true));
+            stop(msg.body() == null ? "requested" : msg.body().getString("reason", "requested"));
+          });
+          return Database.open(vertx, cfg.dataDir());
+        })
+        .compose(database -> {
+          db = database;
+          return NodeRuns.begin(db, id, Version.CURRENT, startedAt);
+        })
+        .compose(run -> {
+          context = new NodeContext(id, name, cfg.clusterName(), Version.CURRENT, cfg.roles(), cfg.capabilities(),
+              plugins.taskTypes(), startedAt, run, cfg.dataDir().toAbsolutePath());
+          api = new ApiVerticle(cfg.api(), context, new HealthProbe() {
+            @Override
+            public Future<JsonObject> checks() {
+              return health();
+            }
+
+            @Override
+            public boolean stopping() {
+              return stopping.get();
+            }
+          });
+          return deploy(api);
+        })
+        .map(v -> {
+          String base = "http://" + cfg.api().host() + ":" + api.actualPort();
+          LOG.info("node {} ({}) ready in cluster '{}': API {}/api/v1, console {}/, data {}, API {}", name, id,
+              cfg.clusterName(), base, base, cfg.dataDir().toAbsolutePath(),
+              cfg.api().secured() ? "secured (" + cfg.api().apiKeys().size() + " API key(s))"
+                  : "OPEN: no API keys configured, anyone who reaches " + cfg.api().host() + " can use it");
+          return this;
+        });
+  }
+
+  private Future<Void> deploy(io.vertx.core.Deployable verticle) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions()).map(depId -> {
+      deployments.push(depId);
+      return null;
+    });
+  }
+
+  private Future<JsonObject> health() {
+    JsonObject checks = new JsonObject();
+    HazelcastInstance hz = clusterManager.getHazelcastInstance();
+    boolean joined = hz != null && hz.getLifecycleService().isRunning() && clusterManager.isActive();
+    checks.put("cluster", new JsonObject().put("ok", joined)
+        .put("members", joined ? hz.getCluster().getMembers().size() : 0));
+    return db.ping()
+        .map(v -> new JsonObject().put("ok", true))
+        .otherwise(err -> new JsonObject().put("ok", false).put("error", err.getMessage()))
+        .map(d -> checks.put("database", d));
+  }
+
+  /**
+   * Stops the node gracefully: tells the verticles, undeploys them in reverse order, records the clean stop,
+   * closes the database, leaves the cluster and releases the data folder. Safe to call more than once.
+   *
+   * @param reason why, for the log and the node's run history
+   * @return completed when the node has stopped
+   */
+  public Future<Void> stop(String reason) {
+    if (!stopping.compareAndSet(false, true)) {
+      return stopped.future();
+    }
+    LOG.info("node stopping: {}", reason);
+    stopRequested.tryComplete();
+    Future<Void> chain = Future.succeededFuture();
+    while (!deployments.isEmpty()) {
+      String depId = deployments.pop();
+      chain = chain.compose(v -> vertx.undeploy(depId)
+          .recover(err -> {
+            LOG.warn("undeploying {} failed: {}", depId, err.getMessage());
+            return Future.succeededFuture();
+          }));
+    }
+    chain
+        .compose(v -> context == null ? Future.succeededFuture() : NodeRuns.end(db, context.run(), reason))
+        .recover(err -> {
+          LOG.warn("could not record the clean stop: {}", err.getMessage());
+          return Future.succeededFuture();
+        })
+        .compose(v -> abort())
+        .onComplete(ar -> {
+          LOG.info("node stopped");
+          stopped.tryComplete();
+        });
+    return stopped.future();
+  }
+
+  /** Releases whatever was acquired, in reverse order; never fails. */
+  private Future<Void> abort() {
+    Future<Void> dbClosed = db == null ? Future.succeededFuture() : db.close().otherwiseEmpty();
+    return dbClosed
+        .compose(v -> vertx == null ? Future.succeededFuture() : vertx.close().otherwiseEmpty())
+        .onComplete(ar -> {
+          plugins.stop();
+          closeQuietly(lock);
+        });
+  }
+
+  private static void closeQuietly(DataDirLock lock) {
+    try {
+      lock.close();
+    } catch (IOException e) {
+      LOG.warn("could not release the data folder lock: {}", e.getMessage());
+    }
+  }
+
+  /** @return completed when a graceful stop begins */
+  public Future<Void> stopRequested() {
+    return stopRequested.future();
+  }
+
+  /** @return completed once the node has stopped */
+  public Future<Void> stopped() {
+    return stopped.future();
+  }
+
+  /** @return what the node is */
+  public NodeContext context() {
+    return context;
+  }
+
+  /** @return the port the HTTP API listens on */
+  public int apiPort() {
+    return api.actualPort();
+  }
+
+  /** @return the node's Vert.x */
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** @return the node's Hazelcast member */
+  public HazelcastInstance hazelcast() {
+    return clusterManager.getHazelcastInstance();
+  }
+
+  /** @return the node's plugins */
+  public PluginService plugins() {
+    return plugins;
+  }
+
+  /** @return the node's database */
+  public Database database() {
+    return db;
+  }
+}

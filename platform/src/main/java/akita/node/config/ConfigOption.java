@@ -1,0 +1,102 @@
+package akita.node.config;
+
+/**
+ * Every option a node reads, defined once: its key in the config file, its command-line flag, its
+ * environment variable, its default and its help text. {@link ConfigLoader} resolves each with the
+ * precedence flag &gt; environment &gt; config file &gt; default; the CLI builds the {@code start} command's
+ * options from this table and docs/configuration.md lists it.
+ */
+public enum ConfigOption {
+  CONFIG("config", "--config", "AKITA_CONFIG", "FILE", null,
+      "JSON config file (default: conf/akita.json if it exists)."),
+  NODE_NAME("nodeName", "--node-name", "AKITA_NODE_NAME", "NAME", null,
+      "Human-readable node name (default: node-<first 8 characters of the node id>)."),
+  CLUSTER_NAME("clusterName", "--cluster-name", "AKITA_CLUSTER_NAME", "NAME", "akita",
+      "Nodes with the same cluster name form one cluster."),
+  CAPABILITIES("capabilities", "--capabilities", "AKITA_CAPABILITIES", "CAP,...", "",
+      "Capabilities this node offers to the scheduler, comma-separated (e.g. gpu,docker)."),
+  ROLES("roles", "--roles", "AKITA_ROLES", "ROLE,...", "leader,worker",
+      "leader (may be elected), worker (runs tasks), or both."),
+  API_HOST("apiHost", "--api-host", "AKITA_API_HOST", "HOST", "127.0.0.1",
+      "Interface the HTTP API and console bind to."),
+  API_PORT("apiPort", "--api-port", "AKITA_API_PORT", "PORT", "8080",
+      "Port of the HTTP API and console (0 picks a free port)."),
+  DATA_DIR("dataDir", "--data-dir", "AKITA_DATA_DIR", "DIR", "data",
+      "Folder for the node id and the SQLite database."),
+  BIND_HOST("bindHost", "--bind-host", "AKITA_BIND_HOST", "HOST", "127.0.0.1",
+      "Interface for cluster traffic (Hazelcast and the event bus); other nodes reach this node here."),
+  HZ_PORT("hzPort", "--hz-port", "AKITA_HZ_PORT", "PORT", "5701",
+      "Hazelcast member port."),
+  BUS_PORT("busPort", "--bus-port", "AKITA_BUS_PORT", "PORT", "0",
+      "Event-bus port (0 picks a free port)."),
+  MEMBERS("members", "--members", "AKITA_MEMBERS", "HOST:PORT,...", "",
+      "Hazelcast members to join (TCP-IP join list); empty forms a cluster of one."),
+  EXPECTED_MEMBERS("expectedMembers", "--expected-members", "AKITA_EXPECTED_MEMBERS", "N", "1",
+      "Cluster size the operator expects; a leader acts only while it sees a quorum (N/2+1)."),
+  PLUGINS_DIR("pluginsDir", "--plugins-dir", "AKITA_PLUGINS_DIR", "DIR", null,
+      "Folder of plugin jars (default: plugins/ next to platform.jar)."),
+  API_KEYS("validApiKeys", null, "AKITA_VALID_API_KEYS", "KEY,...", "",
+      "API keys accepted in the API-key header; none configured leaves the API open. "
+          + "Environment or config file only, so keys never show in a process list."),
+  API_KEY_HEADER("apiKeyHeader", "--api-key-header", "AKITA_API_KEY_HEADER", "NAME", "X-API-Key",
+      "HTTP header that carries the API key."),
+  MAX_BODY_BYTES("maxBodyBytes", "--max-body-bytes", "AKITA_MAX_BODY_BYTES", "BYTES", "1048576",
+      "Largest request body the API accepts (larger ones get 413)."),
+  SHUTDOWN_TIMEOUT_MS("shutdownTimeoutMs", "--shutdown-timeout-ms", "AKITA_SHUTDOWN_TIMEOUT_MS", "MS", "30000",
+      "How long a graceful shutdown waits for running work before it stops anyway."),
+  LOG_FORMAT("logFormat", "--log-format", "AKITA_LOG_FORMAT", "text|json", "text",
+      "Console log format: readable lines or one JSON object per line."),
+  LOG_LEVEL("logLevel", "--log-level", "AKITA_LOG_LEVEL", "LEVEL", "INFO",
+      "Least severe level logged: TRACE, DEBUG, INFO, WARN or ERROR.");
+
+  private final String key;
+  private final String flag;
+  private final String env;
+  private final String label;
+  private final String defaultValue;
+  private final String description;
+
+  ConfigOption(String key, String flag, String env, String label, String defaultValue, String description) {
+    this.key = key;
+    this.flag = flag;
+    this.env = env;
+    this.label = label;
+    this.defaultValue = defaultValue;
+    this.description = description;
+  }
+
+  /** @return the key in the JSON config file */
+  public String key() {
+    return key;
+  }
+
+  /** @return the command-line flag, or {@code null} for options that are never given on the command line */
+  public String flag() {
+    return flag;
+  }
+
+  /** @return the environment variable */
+  public String env() {
+    return env;
+  }
+
+  /** @return the parameter label shown in help */
+  public String label() {
+    return label;
+  }
+
+  /** @return the default as text, or {@code null} when the default is computed at start */
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  /** @return the help text */
+  public String description() {
+    return description;
+  }
+
+  /** @return how error messages name this option: its flag, or its file key when it has none */
+  public String displayName() {
+    return flag != null ? flag : key;
+  }
+}

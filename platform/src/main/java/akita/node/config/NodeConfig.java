@@ -1,0 +1,80 @@
+package akita.node.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A node's validated configuration. Built only by {@link ConfigLoader}; every field is checked, so code
+ * that receives a {@code NodeConfig} never validates again.
+ *
+ * @param nodeName the node's name, or {@code null} to derive it from the node id at start
+ * @param clusterName the cluster to join
+ * @param capabilities capabilities offered to the scheduler
+ * @param roles what this node may do
+ * @param expectedMembers the cluster size the operator expects (quorum = expectedMembers / 2 + 1)
+ * @param api the HTTP API's settings
+ * @param cluster the cluster network's settings
+ * @param dataDir the data folder
+ * @param pluginsDir the plugins folder
+ * @param shutdownTimeoutMs how long a graceful shutdown waits for running work
+ * @param log logging settings
+ * @param configFile the config file that was read, or {@code null}
+ */
+public record NodeConfig(
+    String nodeName,
+    String clusterName,
+    Set<String> capabilities,
+    Set<Role> roles,
+    int expectedMembers,
+    Api api,
+    Cluster cluster,
+    Path dataDir,
+    Path pluginsDir,
+    long shutdownTimeoutMs,
+    Log log,
+    Path configFile) {
+
+  /**
+   * HTTP API settings.
+   *
+   * @param host interface to bind
+   * @param port port to bind (0: any free port)
+   * @param apiKeys accepted API keys; empty leaves the API open
+   * @param apiKeyHeader the header that carries the key
+   * @param maxBodyBytes the largest accepted request body
+   */
+  public record Api(String host, int port, List<String> apiKeys, String apiKeyHeader, long maxBodyBytes) {
+    /** @return whether API keys are required */
+    public boolean secured() {
+      return !apiKeys.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+      // Never print the keys.
+      return "Api[host=" + host + ", port=" + port + ", keys=" + apiKeys.size() + ", header=" + apiKeyHeader
+          + ", maxBodyBytes=" + maxBodyBytes + "]";
+    }
+  }
+
+  /**
+   * Cluster network settings.
+   *
+   * @param bindHost interface for Hazelcast and the event bus
+   * @param hzPort Hazelcast member port
+   * @param busPort event-bus port (0: any free port)
+   * @param members the TCP-IP join list
+   */
+  public record Cluster(String bindHost, int hzPort, int busPort, List<HostPort> members) {
+  }
+
+  /**
+   * Logging settings.
+   *
+   * @param json one JSON object per line instead of readable text
+   * @param level the least severe level logged
+   */
+  public record Log(boolean json, String level) {
+  }
+}

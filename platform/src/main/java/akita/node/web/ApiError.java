@@ -1,0 +1,41 @@
+package akita.node.web;
+
+/**
+ * Every error the HTTP API returns, with its stable code and HTTP status. The body is always
+ * {@code {"error": {"code": "...", "message": "..."}}}. Contract: docs/rest.md.
+ */
+public enum ApiError {
+  BAD_REQUEST(400),
+  INVALID_JSON(400),
+  INVALID_PARAMETER(400),
+  API_KEY_MISSING(401),
+  API_KEY_INVALID(401),
+  FORBIDDEN(403),
+  NOT_FOUND(404),
+  METHOD_NOT_ALLOWED(405),
+  CONFLICT(409),
+  PAYLOAD_TOO_LARGE(413),
+  UNSUPPORTED_MEDIA_TYPE(415),
+  INTERNAL(500),
+  NOT_READY(503),
+  SHUTTING_DOWN(503);
+
+  private final int status;
+
+  ApiError(int status) {
+    this.status = status;
+  }
+
+  /** @return the HTTP status */
+  public int status() {
+    return status;
+  }
+
+  /**
+   * @param message what went wrong, for a person
+   * @return an exception carrying this error
+   */
+  public ApiException with(String message) {
+    return new ApiException(this, message);
+  }
+}

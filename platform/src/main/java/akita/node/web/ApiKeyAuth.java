@@ -1,0 +1,57 @@
+package akita.node.web;
+
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Requires one of the configured API keys in the API-key header. Keys are compared as SHA-256 digests with
+ * {@link MessageDigest#isEqual}, against every configured key, so the time taken says nothing about how
+ * close a guess was. Keys are never logged.
+ */
+final class ApiKeyAuth implements Handler<RoutingContext> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ApiKeyAuth.class);
+
+  private final String header;
+  private final List<byte[]> digests;
+
+  ApiKeyAuth(String header, List<String> keys) {
+    this.header = header;
+    this.digests = keys.stream().map(ApiKeyAuth::sha256).toList();
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String presented = ctx.request().getHeader(header);
+    if (presented == null || presented.isEmpty()) {
+      ctx.fail(ApiError.API_KEY_MISSING.with("this node requires an API key in the " + header + " header"));
+      return;
+    }
+    byte[] digest = sha256(presented);
+    boolean ok = false;
+    for (byte[] d : digests) {
+      ok |= MessageDigest.isEqual(d, digest);
+    }
+    if (ok) {
+      ctx.next();
+    } else {
+      LOG.warn("refused {} {} from {}: invalid API key", ctx.request().method(), ctx.request().path(),
+          ctx.request().remoteAddress());
+      ctx.fail(ApiError.API_KEY_INVALID.with("the API key in the " + header + " header is not valid"));
+    }
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,190 @@
+package akita.node.web;
+
+import akita.node.NodeAddresses;
+import akita.node.NodeContext;
+import akita.node.config.NodeConfig;
+import akita.node.logging.LogBuffer;
+import ch.qos.logback.classic.Level;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP door: REST under {@code /api/v1}, {@code /health}, and the web console at {@code /}. Every
+ * failure, including unknown routes, bad JSON and oversized bodies, answers
+ * {@code {"error": {"code", "message"}}} with a fitting status. Contract: docs/rest.md and the OpenAPI
+ * document at {@code /api/v1/openapi.json}.
+ */
+public final class ApiVerticle extends VerticleBase {
+
+  /** The API's path prefix. */
+  public static final String PREFIX = "/api/v1";
+
+  private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
+  private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
+
+  private final NodeConfig.Api cfg;
+  private final NodeContext node;
+  private final HealthProbe health;
+  private final String openApi;
+  private HttpServer server;
+  private Router router;
+
+  /**
+   * @param cfg the API settings
+   * @param node the node this API describes
+   * @param health the readiness checks
+   */
+  public ApiVerticle(NodeConfig.Api cfg, NodeContext node, HealthProbe health) {
+    this.cfg = cfg;
+    this.node = node;
+    this.health = health;
+    this.openApi = readOpenApi();
+  }
+
+  @Override
+  public Future<?> start() {
+    router = router();
+    return vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host()).setPort(cfg.port()))
+        .requestHandler(router)
+        .listen()
+        .onSuccess(s -> server = s);
+  }
+
+  /** @return the port the API listens on (useful when configured as 0) */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  /** @return the routes, so a test can check them against the OpenAPI document */
+  java.util.List<io.vertx.ext.web.Route> routes() {
+    return router.getRoutes();
+  }
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    router.get("/health").handler(this::health);
+
+    router.route(PREFIX + "/*").handler(BodyHandler.create(false).setBodyLimit(cfg.maxBodyBytes()));
+    if (cfg.secured()) {
+      router.route(PREFIX + "/*").handler(new ApiKeyAuth(cfg.apiKeyHeader(), cfg.apiKeys()));
+    }
+    router.get(PREFIX + "/status").handler(this::status);
+    router.post(PREFIX + "/shutdown").handler(this::shutdown);
+    router.get(PREFIX + "/logs").handler(this::logs);
+    router.get(PREFIX + "/openapi.json").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "application/json").end(openApi));
+
+    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+
+    router.route().failureHandler(this::failure);
+    router.errorHandler(404, ctx -> Errors.send(ctx, ApiError.NOT_FOUND,
+        "no such resource: " + ctx.request().method() + " " + ctx.request().path()));
+    router.errorHandler(405, ctx -> Errors.send(ctx, ApiError.METHOD_NOT_ALLOWED,
+        ctx.request().method() + " is not allowed on " + ctx.request().path()));
+    return router;
+  }
+
+  private void health(RoutingContext ctx) {
+    health.checks().onComplete(ar -> {
+      JsonObject checks = ar.succeeded() ? ar.result()
+          : new JsonObject().put("probe", new JsonObject().put("ok", false).put("error", ar.cause().getMessage()));
+      boolean stopping = health.stopping();
+      boolean ready = !stopping && checks.stream().allMatch(e -> e.getValue() instanceof JsonObject c
+          && c.getBoolean("ok", false));
+      String status = stopping ? "STOPPING" : ready ? "UP" : "DOWN";
+      ctx.response().setStatusCode(ready ? 200 : 503).putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("status", status).put("live", true).put("ready", ready)
+              .put("nodeId", node.id()).put("checks", checks).encode());
+    });
+  }
+
+  private void status(RoutingContext ctx) {
+    JsonObject body = new JsonObject()
+        .put("nodeId", node.id())
+        .put("name", node.name())
+        .put("cluster", node.cluster())
+        .put("version", node.version())
+        .put("uptimeMs", System.currentTimeMillis() - node.startedAtMs())
+        .put("startedAt", java.time.Instant.ofEpochMilli(node.startedAtMs()).toString())
+        .put("roles", node.rolesJson())
+        .put("isLeader", false)
+        .put("capabilities", new io.vertx.core.json.JsonArray(java.util.List.copyOf(node.capabilities())))
+        .put("taskTypes", new io.vertx.core.json.JsonArray(node.taskTypes()))
+        .put("run", node.run())
+        .put("apiSecured", cfg.secured())
+        .put("state", health.stopping() ? "STOPPING" : "RUNNING");
+    Errors.json(ctx, 200, body);
+  }
+
+  private void shutdown(RoutingContext ctx) {
+    JsonObject req = Bodies.jsonObject(ctx);
+    Object reasonValue = req.getValue("reason");
+    if (reasonValue != null && !(reasonValue instanceof String)) {
+      throw ApiError.BAD_REQUEST.with("'reason' must be a string");
+    }
+    String reason = reasonValue == null ? "requested through the API" : (String) reasonValue;
+    if (reason.length() > 200) {
+      throw ApiError.BAD_REQUEST.with("'reason' must be at most 200 characters");
+    }
+    LOG.info("shutdown requested through the API by {}: {}", ctx.request().remoteAddress(), reason);
+    ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("status", "SHUTTING_DOWN").put("nodeId", node.id()).encode())
+        // Start only once the answer is on its way, so the caller always gets it.
+        .onComplete(v -> vertx.eventBus().send(NodeAddresses.SHUTDOWN, new JsonObject().put("reason", reason)));
+  }
+
+  private void logs(RoutingContext ctx) {
+    int limit = Bodies.intParam(ctx, "limit", 100, 1, LogBuffer.CAPACITY);
+    String level = ctx.request().getParam("level", "TRACE").toUpperCase(Locale.ROOT);
+    if (!LOG_LEVELS.contains(level)) {
+      throw ApiError.INVALID_PARAMETER.with("query parameter 'level' must be one of TRACE, DEBUG, INFO, WARN, ERROR");
+    }
+    Errors.json(ctx, 200, new JsonObject().put("entries", LogBuffer.recent(limit, Level.toLevel(level))));
+  }
+
+  private void failure(RoutingContext ctx) {
+    Throwable f = ctx.failure();
+    if (f instanceof ApiException e) {
+      Errors.send(ctx, e.error(), e.getMessage());
+      return;
+    }
+    switch (ctx.statusCode()) {
+      case 413 -> Errors.send(ctx, ApiError.PAYLOAD_TOO_LARGE,
+          "the request body is larger than this node's limit of " + cfg.maxBodyBytes() + " bytes");
+      case 400 -> Errors.send(ctx, ApiError.BAD_REQUEST, "the request is malformed");
+      case 404 -> Errors.send(ctx, ApiError.NOT_FOUND, "no such resource: " + ctx.request().path());
+      case 405 -> Errors.send(ctx, ApiError.METHOD_NOT_ALLOWED,
+          ctx.request().method() + " is not allowed on " + ctx.request().path());
+      default -> {
+        LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), f);
+        Errors.send(ctx, ApiError.INTERNAL, "internal error; the node's log has the details");
+      }
+    }
+  }
+
+  private static String readOpenApi() {
+    try (InputStream in = ApiVerticle.class.getResourceAsStream("openapi.json")) {
+      if (in == null) {
+        throw new IllegalStateException("openapi.json is missing from the build");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

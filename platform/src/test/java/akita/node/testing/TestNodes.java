@@ -1,0 +1,74 @@
+package akita.node.testing;
+
+import akita.node.boot.Node;
+import akita.node.config.ConfigLoader;
+import akita.node.config.ConfigOption;
+import akita.node.config.NodeConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/** Starts real nodes inside the test JVM: own data folder, free loopback ports, a unique cluster. */
+public final class TestNodes {
+
+  /** The built-in plugin jars the build copied for the platform. */
+  public static final Path PLUGINS = Path.of("target", "plugins");
+
+  private TestNodes() {
+  }
+
+  /** @return a port that was free a moment ago on 127.0.0.1 */
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** @return a cluster name no other test uses */
+  public static String uniqueCluster() {
+    return "test-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /**
+   * Flags for a node on loopback with free ports; callers add or override entries.
+   *
+   * @param dataDir the node's data folder
+   * @param cluster the cluster name
+   * @return the flags
+   */
+  public static Map<ConfigOption, String> flags(Path dataDir, String cluster) {
+    Map<ConfigOption, String> f = ConfigLoader.newFlagMap();
+    f.put(ConfigOption.DATA_DIR, dataDir.toString());
+    f.put(ConfigOption.CLUSTER_NAME, cluster);
+    f.put(ConfigOption.API_PORT, "0");
+    f.put(ConfigOption.HZ_PORT, String.valueOf(freePort()));
+    f.put(ConfigOption.PLUGINS_DIR, PLUGINS.toString());
+    return f;
+  }
+
+  /**
+   * Starts a node and waits until it is ready.
+   *
+   * @param flags its command-line flags
+   * @param env its environment
+   * @return the running node
+   */
+  public static Node start(Map<ConfigOption, String> flags, Map<String, String> env) throws Exception {
+    NodeConfig cfg = ConfigLoader.load(flags, env, PLUGINS);
+    return Node.start(cfg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  /** Stops a node and waits for it; ignores null. */
+  public static void stop(Node node) throws Exception {
+    if (node != null) {
+      node.stop("test finished").toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+  }
+}
