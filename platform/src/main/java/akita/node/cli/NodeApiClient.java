@@ -30,7 +30,7 @@ final class NodeApiClient {
     this.apiKey = apiKey;
     this.apiKeyHeader = apiKeyHeader;
     this.timeout = Duration.ofMillis(Math.max(1, timeoutMs));
-    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
   }
 
   private static URI parse(String target) {

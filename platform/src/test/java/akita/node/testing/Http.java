@@ -10,7 +10,7 @@ import java.time.Duration;
 /** A blocking HTTP client for tests that talk to a node's API over a real socket. */
 public final class Http {
 
-  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
   /** An answer: status, raw body, content type. */
   public record Answer(int status, String body, String contentType) {

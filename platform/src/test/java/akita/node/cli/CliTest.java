@@ -1,0 +1,141 @@
+package akita.node.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akita.node.boot.Node;
+import akita.node.config.ConfigOption;
+import akita.node.testing.TestNodes;
+import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI against a running node, against no node, and with bad input. */
+@TestMethodOrder(MethodOrderer.MethodName.class)
+class CliTest {
+
+  private static final String KEY = "cli-test-key-0123456789";
+
+  @TempDir
+  static Path dir;
+
+  private static Node node;
+  private static String target;
+
+  /** What a command printed and returned. */
+  record Run(int code, String out, String err) {
+  }
+
+  @BeforeAll
+  static void startNode() throws Exception {
+    Map<ConfigOption, String> flags = TestNodes.flags(dir.resolve("node"), TestNodes.uniqueCluster());
+    flags.put(ConfigOption.NODE_NAME, "cli-node");
+    node = TestNodes.start(flags, Map.of("AKITA_VALID_API_KEYS", KEY));
+    target = "http://127.0.0.1:" + node.apiPort();
+  }
+
+  @AfterAll
+  static void stopNode() throws Exception {
+    TestNodes.stop(node);
+  }
+
+  static Run run(String... args) {
+    CommandLine cli = AkitaCommand.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  /** Verifies {@code status} prints a table, and {@code --json} the node's JSON. */
+  @Test
+  void status() {
+    Run table = run("status", "--target-node-api", target, "--api-key", KEY);
+    assertEquals(0, table.code(), table.err());
+    assertTrue(table.out().contains("cli-node"), table.out());
+    assertTrue(table.out().contains("echo,noop"), table.out());
+
+    Run json = run("status", "--target-node-api", target, "--api-key", KEY, "--json");
+    assertEquals(0, json.code(), json.err());
+    assertEquals("cli-node", new JsonObject(json.out().trim()).getString("name"));
+  }
+
+  /** Verifies {@code logs} reads the node's log buffer. */
+  @Test
+  void logs() {
+    Run r = run("logs", "--target-node-api", target, "--api-key", KEY, "--limit", "500");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("ready in cluster"), r.out());
+  }
+
+  /** Verifies a refused request exits 1 with the node's code and message in one line. */
+  @Test
+  void wrongKey() {
+    Run r = run("status", "--target-node-api", target, "--api-key", "wrong-key-wrong-key");
+    assertEquals(1, r.code());
+    assertEquals("akita: the node refused (401 API_KEY_INVALID): the API key in the X-API-Key header is not valid",
+        r.err().trim());
+  }
+
+  /** Verifies no node at the target gives one clear line and exit 1, not a stack trace. */
+  @Test
+  void noNode() {
+    Run r = run("status", "--target-node-api", "http://127.0.0.1:" + TestNodes.freePort());
+    assertEquals(1, r.code());
+    assertEquals(1, r.err().trim().lines().count(), r.err());
+    assertTrue(r.err().contains("cannot reach the node API at http://127.0.0.1:"), r.err());
+    assertFalse(r.err().contains("Exception"), r.err());
+  }
+
+  /** Verifies a malformed target is a usage error. */
+  @Test
+  void badTarget() {
+    Run r = run("status", "--target-node-api", "ftp://x");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--target-node-api must be an http(s) URL"), r.err());
+  }
+
+  /** Verifies {@code start} with invalid configuration exits 2 naming the option, before starting anything. */
+  @Test
+  void invalidStartConfig() {
+    Run r = run("start", "--api-port", "eighty", "--data-dir", dir.resolve("never").toString());
+    assertEquals(2, r.code());
+    assertEquals("akita: invalid --api-port (from --api-port): 'eighty' is not a port number (0-65535)",
+        r.err().trim());
+    assertFalse(dir.resolve("never").toFile().exists(), "nothing was created");
+  }
+
+  /** Verifies every command has --help and an unknown option is a usage error. */
+  @Test
+  void help() {
+    for (String command : new String[] {"start", "status", "shutdown", "logs"}) {
+      Run r = run(command, "--help");
+      assertEquals(0, r.code(), command);
+      assertTrue(r.out().contains("Usage:"), command + ": " + r.out());
+    }
+    assertTrue(run("start", "--help").out().contains("AKITA_NODE_NAME"));
+    assertEquals(0, run("--help").code());
+    assertEquals(2, run("status", "--no-such-option").code());
+  }
+
+  /** Verifies {@code shutdown} stops the node (runs last among these: it is final for the shared node). */
+  @Test
+  void zzShutdown() throws Exception {
+    Run r = run("shutdown", "--target-node-api", target, "--api-key", KEY, "--reason", "cli test");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("is shutting down"), r.out());
+    node.stopped().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+  }
+}
