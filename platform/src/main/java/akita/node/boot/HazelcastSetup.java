@@ -1,5 +1,6 @@
 package akita.node.boot;
 
+import akita.node.cluster.HazelcastMembership;
 import akita.node.config.HostPort;
 import akita.node.config.NodeConfig;
 import com.hazelcast.config.Config;
@@ -31,7 +32,7 @@ final class HazelcastSetup {
   private HazelcastSetup() {
   }
 
-  static Config build(NodeConfig cfg, String nodeId) {
+  static Config build(NodeConfig cfg, String nodeId, String nodeName) {
     Config c;
     if (System.getProperty(EXTERNAL_CONFIG_PROPERTY) != null) {
       c = ConfigUtil.loadConfig();
@@ -43,6 +44,11 @@ final class HazelcastSetup {
     }
     c.setClusterName(cfg.clusterName());
     c.setInstanceName("akita-" + nodeId);
+    // Every member can tell, from the member list alone, which Akita node it is and whether it may lead.
+    c.getMemberAttributeConfig().setAttribute(HazelcastMembership.ATTR_NODE_ID, nodeId);
+    c.getMemberAttributeConfig().setAttribute(HazelcastMembership.ATTR_NODE_NAME, nodeName);
+    c.getMemberAttributeConfig().setAttribute(HazelcastMembership.ATTR_ROLES, String.join(",",
+        cfg.roles().stream().map(akita.node.config.Role::id).sorted().toList()));
     // Never reach out on our own, whatever the config file says.
     c.setProperty("hazelcast.phone.home.enabled", "false");
     c.getNetworkConfig().getJoin().getAutoDetectionConfig().setEnabled(false);
@@ -58,7 +64,8 @@ final class HazelcastSetup {
     // Failure detection: a killed member is noticed by its broken connection within a second; a frozen one
     // by missing heartbeats (docs/operations.md explains the trade-off).
     c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-    c.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
+    c.setProperty("hazelcast.max.no.heartbeat.seconds",
+        String.valueOf((cfg.health().memberTimeoutMs() + 999) / 1000));
     c.setProperty("hazelcast.connection.monitor.interval", "20");
     c.setProperty("hazelcast.connection.monitor.max.faults", "1");
 

@@ -3,7 +3,13 @@ package akita.node.boot;
 import akita.node.NodeAddresses;
 import akita.node.NodeContext;
 import akita.node.Version;
+import akita.node.cluster.DiscoveryVerticle;
+import akita.node.cluster.HazelcastMembership;
+import akita.node.cluster.LeadershipVerticle;
+import akita.node.cluster.Membership;
+import akita.node.cluster.TermFence;
 import akita.node.config.NodeConfig;
+import akita.node.ledger.LedgerVerticle;
 import akita.node.logging.Logging;
 import akita.node.plugin.PluginService;
 import akita.node.storage.Database;
@@ -42,6 +48,8 @@ public final class Node {
   private final Promise<Void> stopRequested = Promise.promise();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final Deque<String> deployments = new ArrayDeque<>();
+  private final TermFence fence = new TermFence();
+  private volatile boolean started;
   private NodeContext context;
   private Vertx vertx;
   private HazelcastClusterManager clusterManager;
@@ -90,7 +98,7 @@ public final class Node {
   }
 
   private Future<Node> boot(String id, String name, long startedAt) {
-    clusterManager = new HazelcastClusterManager(HazelcastSetup.build(cfg, id));
+    clusterManager = new HazelcastClusterManager(HazelcastSetup.build(cfg, id, name));
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
         .setHost(cfg.cluster().bindHost()).setPort(cfg.cluster().busPort()));
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
@@ -109,6 +117,10 @@ public final class Node {
         .compose(run -> {
           context = new NodeContext(id, name, cfg.clusterName(), Version.CURRENT, cfg.roles(), cfg.capabilities(),
               plugins.taskTypes(), startedAt, run, cfg.dataDir().toAbsolutePath());
+          return highestRecordedTerm();
+        })
+        .compose(term -> {
+          fence.observe(term);
           api = new ApiVerticle(cfg.api(), context, new HealthProbe() {
             @Override
             public Future<JsonObject> checks() {
@@ -120,7 +132,12 @@ public final class Node {
               return stopping.get();
             }
           });
-          return deploy(api);
+          Membership membership = new HazelcastMembership(vertx, clusterManager.getHazelcastInstance());
+          return deploy(new LedgerVerticle(db, id))
+              .compose(v -> deploy(api))
+              .compose(v -> deploy(new DiscoveryVerticle(context, cfg, membership, fence,
+                  "http://" + cfg.api().host() + ":" + api.actualPort())))
+              .compose(v -> deploy(new LeadershipVerticle(context, cfg, membership, fence)));
         })
         .map(v -> {
           String base = "http://" + cfg.api().host() + ":" + api.actualPort();
@@ -128,6 +145,7 @@ public final class Node {
               cfg.clusterName(), base, base, cfg.dataDir().toAbsolutePath(),
               cfg.api().secured() ? "secured (" + cfg.api().apiKeys().size() + " API key(s))"
                   : "OPEN: no API keys configured, anyone who reaches " + cfg.api().host() + " can use it");
+          started = true;
           return this;
         });
   }
@@ -141,6 +159,7 @@ public final class Node {
 
   private Future<JsonObject> health() {
     JsonObject checks = new JsonObject();
+    checks.put("started", new JsonObject().put("ok", started));
     HazelcastInstance hz = clusterManager.getHazelcastInstance();
     boolean joined = hz != null && hz.getLifecycleService().isRunning() && clusterManager.isActive();
     checks.put("cluster", new JsonObject().put("ok", joined)
@@ -185,6 +204,12 @@ public final class Node {
           stopped.tryComplete();
         });
     return stopped.future();
+  }
+
+  /** The highest leadership term in this node's ledger: terms keep growing across cluster restarts. */
+  private Future<Long> highestRecordedTerm() {
+    return db.reader().query("SELECT coalesce(max(term), 0) AS term FROM ledger").execute()
+        .map(rows -> rows.iterator().next().getLong("term"));
   }
 
   /** Releases whatever was acquired, in reverse order; never fails. */

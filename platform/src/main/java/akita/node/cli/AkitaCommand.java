@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         StartCommand.class,
         StatusCommand.class,
+        ClusterCommand.class,
         ShutdownCommand.class,
         LogsCommand.class,
         CommandLine.HelpCommand.class

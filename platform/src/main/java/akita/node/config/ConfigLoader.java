@@ -106,6 +106,13 @@ public final class ConfigLoader {
     Set<String> capabilities = capabilities();
     Set<Role> roles = roles();
     int expected = intIn(ConfigOption.EXPECTED_MEMBERS, 1, 1000, "a member count");
+    int slots;
+    if (resolve(ConfigOption.SLOTS) == null) {
+      slots = roles.contains(Role.WORKER) ? 4 * Runtime.getRuntime().availableProcessors() : 0;
+    } else {
+      slots = intIn(ConfigOption.SLOTS, 0, 10_000, "a number of task slots");
+    }
+    NodeConfig.Health health = health();
 
     NodeConfig.Api api = new NodeConfig.Api(
         host(ConfigOption.API_HOST),
@@ -135,7 +142,7 @@ public final class ConfigLoader {
     if (!LEVELS.contains(l)) {
       throw invalid(ConfigOption.LOG_LEVEL, level, "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
     }
-    return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, api, cluster, dataDir, pluginsDir,
+    return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, slots, health, api, cluster, dataDir, pluginsDir,
         shutdownMs, new NodeConfig.Log(f.equals("json"), l), filePath);
   }
 
@@ -279,6 +286,22 @@ public final class ConfigLoader {
       caps.add(c);
     }
     return Collections.unmodifiableSet(caps);
+  }
+
+  private NodeConfig.Health health() {
+    long interval = longIn(ConfigOption.HEARTBEAT_INTERVAL_MS, 50, 60_000, "a duration in milliseconds");
+    long suspect = longIn(ConfigOption.SUSPECT_AFTER_MS, 100, 600_000, "a duration in milliseconds");
+    long offline = longIn(ConfigOption.OFFLINE_AFTER_MS, 100, 3_600_000, "a duration in milliseconds");
+    long member = longIn(ConfigOption.MEMBER_TIMEOUT_MS, 2_000, 600_000, "a duration in milliseconds");
+    if (suspect <= interval) {
+      throw invalid(ConfigOption.SUSPECT_AFTER_MS, resolve(ConfigOption.SUSPECT_AFTER_MS),
+          "must be longer than --heartbeat-interval-ms (" + interval + ")");
+    }
+    if (offline <= suspect) {
+      throw invalid(ConfigOption.OFFLINE_AFTER_MS, resolve(ConfigOption.OFFLINE_AFTER_MS),
+          "must be longer than --suspect-after-ms (" + suspect + ")");
+    }
+    return new NodeConfig.Health(interval, suspect, offline, member);
   }
 
   private Set<Role> roles() {

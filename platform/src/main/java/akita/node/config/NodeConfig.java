@@ -13,6 +13,8 @@ import java.util.Set;
  * @param capabilities capabilities offered to the scheduler
  * @param roles what this node may do
  * @param expectedMembers the cluster size the operator expects (quorum = expectedMembers / 2 + 1)
+ * @param slots how many tasks the node runs at once
+ * @param health heartbeat and failure-detection timing
  * @param api the HTTP API's settings
  * @param cluster the cluster network's settings
  * @param dataDir the data folder
@@ -27,6 +29,8 @@ public record NodeConfig(
     Set<String> capabilities,
     Set<Role> roles,
     int expectedMembers,
+    int slots,
+    Health health,
     Api api,
     Cluster cluster,
     Path dataDir,
@@ -34,6 +38,22 @@ public record NodeConfig(
     long shutdownTimeoutMs,
     Log log,
     Path configFile) {
+
+  /** @return the number of members that makes a quorum: a majority of the expected members */
+  public int quorum() {
+    return expectedMembers / 2 + 1;
+  }
+
+  /**
+   * Heartbeat and failure-detection timing, in milliseconds.
+   *
+   * @param heartbeatIntervalMs how often a node announces itself
+   * @param suspectAfterMs silence after which a node is SUSPECT
+   * @param offlineAfterMs silence after which a node is OFFLINE
+   * @param memberTimeoutMs silence after which Hazelcast removes a member
+   */
+  public record Health(long heartbeatIntervalMs, long suspectAfterMs, long offlineAfterMs, long memberTimeoutMs) {
+  }
 
   /**
    * HTTP API settings.

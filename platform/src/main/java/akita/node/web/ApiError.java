@@ -12,12 +12,17 @@ public enum ApiError {
   API_KEY_INVALID(401),
   FORBIDDEN(403),
   NOT_FOUND(404),
+  NODE_NOT_FOUND(404),
   METHOD_NOT_ALLOWED(405),
   CONFLICT(409),
+  STALE_TERM(409),
   PAYLOAD_TOO_LARGE(413),
   UNSUPPORTED_MEDIA_TYPE(415),
   INTERNAL(500),
   NOT_READY(503),
+  NO_LEADER(503),
+  NODE_UNREACHABLE(503),
+  UNAVAILABLE(503),
   SHUTTING_DOWN(503);
 
   private final int status;
@@ -29,6 +34,29 @@ public enum ApiError {
   /** @return the HTTP status */
   public int status() {
     return status;
+  }
+
+  /**
+   * The API error for a failure that came over the event bus: the same code when the API knows it, else
+   * the closest one by status.
+   *
+   * @param e the event-bus error
+   * @return an exception carrying the error and the original message
+   */
+  public static ApiException from(akita.node.bus.BusError e) {
+    for (ApiError a : values()) {
+      if (a.name().equals(e.code())) {
+        return a.with(e.message());
+      }
+    }
+    ApiError a = switch (e.status()) {
+      case 400 -> BAD_REQUEST;
+      case 404 -> NOT_FOUND;
+      case 409 -> CONFLICT;
+      case 503 -> UNAVAILABLE;
+      default -> INTERNAL;
+    };
+    return a.with(e.code() + ": " + e.message());
   }
 
   /**

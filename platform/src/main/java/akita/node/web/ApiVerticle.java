@@ -2,11 +2,14 @@ package akita.node.web;
 
 import akita.node.NodeAddresses;
 import akita.node.NodeContext;
+import akita.node.bus.BusError;
+import akita.node.cluster.ClusterAddresses;
 import akita.node.config.NodeConfig;
 import akita.node.logging.LogBuffer;
 import ch.qos.logback.classic.Level;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -35,6 +38,8 @@ public final class ApiVerticle extends VerticleBase {
   public static final String PREFIX = "/api/v1";
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
+  /** How long the API waits for a service on the event bus before answering 503. */
+  private static final long BUS_TIMEOUT_MS = 10_000;
   private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
   private final NodeConfig.Api cfg;
@@ -85,6 +90,10 @@ public final class ApiVerticle extends VerticleBase {
     }
     router.get(PREFIX + "/status").handler(this::status);
     router.post(PREFIX + "/shutdown").handler(this::shutdown);
+    router.get(PREFIX + "/cluster").handler(this::cluster);
+    router.get(PREFIX + "/nodes/:id").handler(this::node);
+    router.post(PREFIX + "/nodes/:id/drain").handler(ctx -> drain(ctx, true));
+    router.post(PREFIX + "/nodes/:id/undrain").handler(ctx -> drain(ctx, false));
     router.get(PREFIX + "/logs").handler(this::logs);
     router.get(PREFIX + "/openapi.json").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/json").end(openApi));
@@ -114,6 +123,12 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private void status(RoutingContext ctx) {
+    ask(ClusterAddresses.LEADER_STATE, new JsonObject())
+        .onSuccess(leader -> status(ctx, leader.getBoolean("isLeader", false)))
+        .onFailure(ctx::fail);
+  }
+
+  private void status(RoutingContext ctx, boolean isLeader) {
     JsonObject body = new JsonObject()
         .put("nodeId", node.id())
         .put("name", node.name())
@@ -122,13 +137,72 @@ public final class ApiVerticle extends VerticleBase {
         .put("uptimeMs", System.currentTimeMillis() - node.startedAtMs())
         .put("startedAt", java.time.Instant.ofEpochMilli(node.startedAtMs()).toString())
         .put("roles", node.rolesJson())
-        .put("isLeader", false)
+        .put("isLeader", isLeader)
         .put("capabilities", new io.vertx.core.json.JsonArray(java.util.List.copyOf(node.capabilities())))
         .put("taskTypes", new io.vertx.core.json.JsonArray(node.taskTypes()))
         .put("run", node.run())
         .put("apiSecured", cfg.secured())
         .put("state", health.stopping() ? "STOPPING" : "RUNNING");
     Errors.json(ctx, 200, body);
+  }
+
+  private void cluster(RoutingContext ctx) {
+    Future.all(ask(ClusterAddresses.VIEW, new JsonObject()), ask(ClusterAddresses.LEADER_STATE, new JsonObject()))
+        .onSuccess(all -> {
+          JsonObject view = all.resultAt(0);
+          JsonObject leader = all.resultAt(1);
+          Errors.json(ctx, 200, new JsonObject()
+              .put("cluster", node.cluster())
+              .put("leader", leader.getJsonObject("leader"))
+              .put("term", leader.getLong("term"))
+              .put("quorum", leader.getJsonObject("quorum"))
+              .put("nodes", view.getJsonArray("nodes")));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void node(RoutingContext ctx) {
+    ask(ClusterAddresses.VIEW, new JsonObject().put("nodeId", ctx.pathParam("id")))
+        .onSuccess(n -> Errors.json(ctx, 200, n))
+        .onFailure(ctx::fail);
+  }
+
+  private void drain(RoutingContext ctx, boolean draining) {
+    String wanted = ctx.pathParam("id");
+    requireLeader()
+        .compose(v -> ask(ClusterAddresses.VIEW, new JsonObject().put("nodeId", wanted)))
+        .compose(n -> ask(ClusterAddresses.LEADER_DRAIN,
+            new JsonObject().put("nodeId", n.getString("id")).put("draining", draining)))
+        .onSuccess(reply -> {
+          JsonObject info = reply.getJsonObject("node", new JsonObject());
+          Errors.json(ctx, 200, new JsonObject().put("nodeId", info.getString("id")).put("name", info.getString("name"))
+              .put("draining", info.getBoolean("draining")).put("term", reply.getLong("term")));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * Succeeds when this node knows a leader; otherwise fails with 503 NO_LEADER saying why. Every request that
+   * only the leader may carry out (drain; later task submits) passes through it, so a minority without a
+   * quorum refuses work instead of accepting it.
+   */
+  private Future<JsonObject> requireLeader() {
+    return ask(ClusterAddresses.LEADER_STATE, new JsonObject()).compose(s -> {
+      if (s.getJsonObject("leader") != null) {
+        return Future.succeededFuture(s.getJsonObject("leader"));
+      }
+      JsonObject q = s.getJsonObject("quorum");
+      String why = q.getBoolean("ok") ? "no leader is elected yet; retry in a moment"
+          : "no quorum: " + q.getInteger("present") + " of " + q.getInteger("expected") + " expected members present, "
+              + q.getInteger("needed") + " needed";
+      return Future.failedFuture(ApiError.NO_LEADER.with("the cluster has no leader (" + why + ")"));
+    });
+  }
+
+  private Future<JsonObject> ask(String address, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MS))
+        .map(m -> m.body())
+        .recover(err -> Future.failedFuture(ApiError.from(BusError.from(err))));
   }
 
   private void shutdown(RoutingContext ctx) {

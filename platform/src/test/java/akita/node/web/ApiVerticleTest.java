@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akita.node.NodeAddresses;
 import akita.node.NodeContext;
+import akita.node.cluster.ClusterAddresses;
 import akita.node.config.NodeConfig;
 import akita.node.config.Role;
 import akita.node.testing.Http;
@@ -45,6 +46,10 @@ class ApiVerticleTest {
   static void start() throws Exception {
     vertx = Vertx.vertx();
     vertx.eventBus().<JsonObject>localConsumer(NodeAddresses.SHUTDOWN, m -> SHUTDOWN.complete(m.body()));
+    // Stand-in for the leadership service, at its real address: a lone node without quorum.
+    vertx.eventBus().<JsonObject>localConsumer(ClusterAddresses.LEADER_STATE, m -> m.reply(new JsonObject()
+        .put("leader", null).put("term", 0).put("isLeader", false)
+        .put("quorum", new JsonObject().put("expected", 3).put("present", 1).put("needed", 2).put("ok", false))));
     NodeConfig.Api cfg = new NodeConfig.Api("127.0.0.1", 0, List.of(KEY), "X-API-Key", 4096);
     NodeContext node = new NodeContext("00000000-0000-0000-0000-000000000001", "n1", "c", "test",
         Set.of(Role.LEADER, Role.WORKER), Set.of("gpu"), List.of("echo", "noop"), System.currentTimeMillis(), 3,
@@ -144,6 +149,16 @@ class ApiVerticleTest {
 
     assertFalse(SHUTDOWN.isDone(), "no bad request started a shutdown");
     assertEquals(200, Http.get(base + "/health").status());
+  }
+
+  /** Verifies a leader-only request without a leader answers 503 NO_LEADER with the quorum in the message. */
+  @Test
+  void noLeaderMeans503() throws Exception {
+    Answer a = Http.post(base + "/api/v1/nodes/n1/drain", "", "X-API-Key", KEY);
+    assertEquals(503, a.status());
+    assertEquals("NO_LEADER", a.errorCode());
+    assertTrue(a.json().getJsonObject("error").getString("message").contains("1 of 3 expected members present"),
+        a.body());
   }
 
   /** Verifies the logs endpoint validates its parameters and returns recent entries. */
