@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,6 +73,32 @@ class CliTest {
     assertEquals("cli-node", new JsonObject(json.out().trim()).getString("name"));
   }
 
+  /** Verifies {@code cluster status} shows the leader and a row per node, and drain/undrain round-trip. */
+  @Test
+  void clusterStatusAndDrain() throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    Run status = run("cluster", "status", "--target-node-api", target, "--api-key", KEY);
+    while (!status.out().contains("leader cli-node") && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      status = run("cluster", "status", "--target-node-api", target, "--api-key", KEY);
+    }
+    assertEquals(0, status.code(), status.err());
+    assertTrue(status.out().contains("leader cli-node, term "), status.out());
+    assertTrue(status.out().contains("quorum ok (1 of 1 expected present, 1 needed)"), status.out());
+    assertTrue(status.out().lines().anyMatch(l -> l.startsWith("cli-node *") && l.contains("HEALTHY")), status.out());
+
+    Run drain = run("cluster", "drain", "cli-node", "--target-node-api", target, "--api-key", KEY);
+    assertEquals(0, drain.code(), drain.err());
+    assertTrue(drain.out().contains("is draining"), drain.out());
+    Run undrain = run("cluster", "undrain", "cli-node", "--target-node-api", target, "--api-key", KEY);
+    assertEquals(0, undrain.code(), undrain.err());
+    assertTrue(undrain.out().contains("takes new tasks again"), undrain.out());
+
+    Run unknown = run("cluster", "drain", "no-such-node", "--target-node-api", target, "--api-key", KEY);
+    assertEquals(1, unknown.code());
+    assertTrue(unknown.err().contains("404 NODE_NOT_FOUND"), unknown.err());
+  }
+
   /** Verifies {@code logs} reads the node's log buffer. */
   @Test
   void logs() {
@@ -120,8 +147,11 @@ class CliTest {
   /** Verifies every command has --help and an unknown option is a usage error. */
   @Test
   void help() {
-    for (String command : new String[] {"start", "status", "shutdown", "logs"}) {
-      Run r = run(command, "--help");
+    for (String command : new String[] {"start", "status", "shutdown", "logs", "cluster", "cluster status",
+        "cluster drain", "cluster undrain"}) {
+      List<String> args = new java.util.ArrayList<>(List.of(command.split(" ")));
+      args.add("--help");
+      Run r = run(args.toArray(String[]::new));
       assertEquals(0, r.code(), command);
       assertTrue(r.out().contains("Usage:"), command + ": " + r.out());
     }
