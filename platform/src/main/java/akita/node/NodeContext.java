@@ -3,7 +3,6 @@ package akita.node;
 import akita.node.config.Role;
 import io.vertx.core.json.JsonArray;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -15,13 +14,12 @@ import java.util.Set;
  * @param version the platform version
  * @param roles what the node may do
  * @param capabilities capabilities from the configuration
- * @param taskTypes task types the loaded plugins provide
  * @param startedAtMs when this process started the node (epoch ms)
  * @param run this start's number in the node's history (1 for the first start of a data folder)
  * @param dataDir the data folder
  */
 public record NodeContext(String id, String name, String cluster, String version, Set<Role> roles,
-    Set<String> capabilities, List<String> taskTypes, long startedAtMs, long run, Path dataDir) {
+    Set<String> capabilities, long startedAtMs, long run, Path dataDir) {
 
   /** @return the roles as a JSON array of lowercase names */
   public JsonArray rolesJson() {

@@ -12,6 +12,7 @@ import akita.node.config.NodeConfig;
 import akita.node.ledger.LedgerVerticle;
 import akita.node.logging.Logging;
 import akita.node.plugin.PluginService;
+import akita.node.plugin.PluginVerticle;
 import akita.node.storage.Database;
 import akita.node.web.ApiVerticle;
 import akita.node.web.HealthProbe;
@@ -40,10 +41,12 @@ import org.slf4j.LoggerFactory;
 public final class Node {
 
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+  /** Worker threads for executors' blocking work (shell processes, file I/O). */
+  private static final int TASK_THREADS = 32;
 
   private final NodeConfig cfg;
   private final DataDirLock lock;
-  private final PluginService plugins;
+  private PluginService plugins;
   private final Promise<Void> stopped = Promise.promise();
   private final Promise<Void> stopRequested = Promise.promise();
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -56,10 +59,9 @@ public final class Node {
   private Database db;
   private ApiVerticle api;
 
-  private Node(NodeConfig cfg, DataDirLock lock, PluginService plugins) {
+  private Node(NodeConfig cfg, DataDirLock lock) {
     this.cfg = cfg;
     this.lock = lock;
-    this.plugins = plugins;
   }
 
   /**
@@ -91,9 +93,7 @@ public final class Node {
     String name = cfg.nodeName() != null ? cfg.nodeName() : "node-" + id.substring(0, 8);
     Logging.apply(cfg.log(), id, name);
 
-    PluginService plugins = new PluginService(cfg.pluginsDir());
-    plugins.start();
-    Node node = new Node(cfg, lock, plugins);
+    Node node = new Node(cfg, lock);
     return node.boot(id, name, startedAt).recover(err -> node.abort().transform(v -> Future.failedFuture(err)));
   }
 
@@ -116,7 +116,7 @@ public final class Node {
         })
         .compose(run -> {
           context = new NodeContext(id, name, cfg.clusterName(), Version.CURRENT, cfg.roles(), cfg.capabilities(),
-              plugins.taskTypes(), startedAt, run, cfg.dataDir().toAbsolutePath());
+              startedAt, run, cfg.dataDir().toAbsolutePath());
           return highestRecordedTerm();
         })
         .compose(term -> {
@@ -133,7 +133,9 @@ public final class Node {
             }
           });
           Membership membership = new HazelcastMembership(vertx, clusterManager.getHazelcastInstance());
+          plugins = new PluginService(vertx, cfg.pluginsDir(), cfg.dataDir(), cfg.capabilities(), TASK_THREADS);
           return deploy(new LedgerVerticle(db, id))
+              .compose(v -> deploy(new PluginVerticle(plugins, cfg.pluginsScanMs(), cfg.shutdownTimeoutMs())))
               .compose(v -> deploy(api))
               .compose(v -> deploy(new DiscoveryVerticle(context, cfg, membership, fence,
                   "http://" + cfg.api().host() + ":" + api.actualPort())))
@@ -217,10 +219,7 @@ public final class Node {
     Future<Void> dbClosed = db == null ? Future.succeededFuture() : db.close().otherwiseEmpty();
     return dbClosed
         .compose(v -> vertx == null ? Future.succeededFuture() : vertx.close().otherwiseEmpty())
-        .onComplete(ar -> {
-          plugins.stop();
-          closeQuietly(lock);
-        });
+        .onComplete(ar -> closeQuietly(lock));
   }
 
   private static void closeQuietly(DataDirLock lock) {

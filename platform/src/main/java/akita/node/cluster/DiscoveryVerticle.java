@@ -5,6 +5,7 @@ import akita.node.bus.BusError;
 import akita.node.config.NodeConfig;
 import akita.node.ledger.LedgerAddresses;
 import akita.node.ledger.LedgerEventTypes;
+import akita.node.plugin.PluginAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -38,6 +39,8 @@ public final class DiscoveryVerticle extends VerticleBase {
   private String memberUuid = "";
   private AutoCloseable membershipListener;
   private boolean draining;
+  private List<String> taskTypes = List.of();
+  private List<String> capabilities;
   private long seq;
 
   /**
@@ -68,7 +71,11 @@ public final class DiscoveryVerticle extends VerticleBase {
         bus.<JsonObject>consumer(ClusterAddresses.ANNOUNCE, this::onAnnounce),
         bus.<JsonObject>consumer(ClusterAddresses.commands(node.id()), this::onCommand),
         bus.<JsonObject>consumer(ClusterAddresses.ping(node.id()), m -> m.reply(new JsonObject())),
-        bus.<JsonObject>localConsumer(ClusterAddresses.VIEW, this::onView));
+        bus.<JsonObject>localConsumer(ClusterAddresses.VIEW, this::onView),
+        bus.<JsonObject>localConsumer(PluginAddresses.CHANGED, m -> {
+          plugins(m.body());
+          announce();
+        }));
     var context = vertx.getOrCreateContext();
     membershipListener = membership.onChange(merged -> context.runOnContext(v -> onMembershipChange(merged)));
     long interval = cfg.health().heartbeatIntervalMs();
@@ -77,7 +84,14 @@ public final class DiscoveryVerticle extends VerticleBase {
       record(view.tick(System.currentTimeMillis()));
     });
     vertx.setPeriodic(Math.max(1_000, 2 * interval), id -> pingAll());
+    capabilities = List.copyOf(node.capabilities());
     return Future.all(consumers.stream().map(c -> c.completion()).toList())
+        .compose(v -> bus.<JsonObject>request(PluginAddresses.LOCAL, new JsonObject())
+            .onSuccess(m -> plugins(m.body()))
+            .recover(err -> {
+              LOG.warn("no plugin service answered; announcing no task types: {}", err.getMessage());
+              return Future.succeededFuture();
+            }))
         .onSuccess(v -> {
           record(view.members(membership.members(), System.currentTimeMillis()));
           announce();
@@ -88,6 +102,14 @@ public final class DiscoveryVerticle extends VerticleBase {
   public Future<?> stop() throws Exception {
     membershipListener.close();
     return Future.succeededFuture();
+  }
+
+  private void plugins(JsonObject summary) {
+    taskTypes = summary.getJsonArray("taskTypes", new io.vertx.core.json.JsonArray()).stream()
+        .map(String::valueOf).toList();
+    java.util.Set<String> caps = new java.util.TreeSet<>(node.capabilities());
+    summary.getJsonArray("capabilities", new io.vertx.core.json.JsonArray()).forEach(c -> caps.add(String.valueOf(c)));
+    capabilities = List.copyOf(caps);
   }
 
   private void onMembershipChange(boolean merged) {
@@ -102,8 +124,7 @@ public final class DiscoveryVerticle extends VerticleBase {
 
   private NodeInfo info() {
     return new NodeInfo(node.id(), node.name(), node.version(), node.cluster(), memberUuid,
-        node.roles().stream().map(r -> r.id()).sorted().toList(), List.copyOf(node.capabilities()),
-        node.taskTypes(), cfg.slots(), 0, draining, resources(), apiUrl, node.startedAtMs(), ++seq);
+        node.roles().stream().map(r -> r.id()).sorted().toList(), capabilities, taskTypes, cfg.slots(), 0, draining, resources(), apiUrl, node.startedAtMs(), ++seq);
   }
 
   private void announce() {

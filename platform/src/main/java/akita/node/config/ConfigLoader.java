@@ -119,7 +119,8 @@ public final class ConfigLoader {
         intIn(ConfigOption.API_PORT, 0, 65535, "a port number"),
         apiKeys(),
         header(ConfigOption.API_KEY_HEADER),
-        longIn(ConfigOption.MAX_BODY_BYTES, 1024, 1L << 30, "a size in bytes"));
+        longIn(ConfigOption.MAX_BODY_BYTES, 1024, 1L << 30, "a size in bytes"),
+        longIn(ConfigOption.MAX_PLUGIN_BYTES, 1024, 1L << 31, "a size in bytes"));
 
     NodeConfig.Cluster cluster = new NodeConfig.Cluster(
         host(ConfigOption.BIND_HOST),
@@ -130,6 +131,7 @@ public final class ConfigLoader {
     Path dataDir = path(ConfigOption.DATA_DIR, resolve(ConfigOption.DATA_DIR));
     Value pluginsValue = resolve(ConfigOption.PLUGINS_DIR);
     Path pluginsDir = pluginsValue == null ? defaultPluginsDir : path(ConfigOption.PLUGINS_DIR, pluginsValue);
+    long scanMs = longIn(ConfigOption.PLUGINS_SCAN_MS, 0, 3_600_000, "a duration in milliseconds");
     long shutdownMs = longIn(ConfigOption.SHUTDOWN_TIMEOUT_MS, 0, 3_600_000, "a duration in milliseconds");
 
     Value format = resolve(ConfigOption.LOG_FORMAT);
@@ -143,7 +145,7 @@ public final class ConfigLoader {
       throw invalid(ConfigOption.LOG_LEVEL, level, "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
     }
     return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, slots, health, api, cluster, dataDir, pluginsDir,
-        shutdownMs, new NodeConfig.Log(f.equals("json"), l), filePath);
+        scanMs, shutdownMs, new NodeConfig.Log(f.equals("json"), l), filePath);
   }
 
   // ---- resolution -------------------------------------------------------------------------------------

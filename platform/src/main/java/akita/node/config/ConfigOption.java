@@ -45,6 +45,10 @@ public enum ConfigOption {
       "Hazelcast removes a member it has had no heartbeat from for this long (whole seconds, at least 2000)."),
   PLUGINS_DIR("pluginsDir", "--plugins-dir", "AKITA_PLUGINS_DIR", "DIR", null,
       "Folder of plugin jars (default: plugins/ next to platform.jar)."),
+  PLUGINS_SCAN_MS("pluginsScanMs", "--plugins-scan-ms", "AKITA_PLUGINS_SCAN_MS", "MS", "2000",
+      "How often the plugins folder is checked for added, replaced or removed jars (0: only at start)."),
+  MAX_PLUGIN_BYTES("maxPluginBytes", "--max-plugin-bytes", "AKITA_MAX_PLUGIN_BYTES", "BYTES", "67108864",
+      "Largest plugin jar the API accepts for a cluster-wide deploy."),
   API_KEYS("validApiKeys", null, "AKITA_VALID_API_KEYS", "KEY,...", "",
       "API keys accepted in the API-key header; none configured leaves the API open. "
           + "Environment or config file only, so keys never show in a process list."),

@@ -19,6 +19,7 @@ import java.util.Set;
  * @param cluster the cluster network's settings
  * @param dataDir the data folder
  * @param pluginsDir the plugins folder
+ * @param pluginsScanMs how often the plugins folder is rescanned (0: never)
  * @param shutdownTimeoutMs how long a graceful shutdown waits for running work
  * @param log logging settings
  * @param configFile the config file that was read, or {@code null}
@@ -35,6 +36,7 @@ public record NodeConfig(
     Cluster cluster,
     Path dataDir,
     Path pluginsDir,
+    long pluginsScanMs,
     long shutdownTimeoutMs,
     Log log,
     Path configFile) {
@@ -63,8 +65,10 @@ public record NodeConfig(
    * @param apiKeys accepted API keys; empty leaves the API open
    * @param apiKeyHeader the header that carries the key
    * @param maxBodyBytes the largest accepted request body
+   * @param maxPluginBytes the largest accepted plugin upload
    */
-  public record Api(String host, int port, List<String> apiKeys, String apiKeyHeader, long maxBodyBytes) {
+  public record Api(String host, int port, List<String> apiKeys, String apiKeyHeader, long maxBodyBytes,
+      long maxPluginBytes) {
     /** @return whether API keys are required */
     public boolean secured() {
       return !apiKeys.isEmpty();
@@ -74,7 +78,7 @@ public record NodeConfig(
     public String toString() {
       // Never print the keys.
       return "Api[host=" + host + ", port=" + port + ", keys=" + apiKeys.size() + ", header=" + apiKeyHeader
-          + ", maxBodyBytes=" + maxBodyBytes + "]";
+          + ", maxBodyBytes=" + maxBodyBytes + ", maxPluginBytes=" + maxPluginBytes + "]";
     }
   }
 

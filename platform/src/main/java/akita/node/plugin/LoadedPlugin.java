@@ -6,16 +6,18 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A plugin as the node sees it.
+ * A plugin jar as this node sees it.
  *
- * @param id the plugin id
- * @param version the plugin version
- * @param state PF4J's state name, such as {@code STARTED} or {@code FAILED}
- * @param taskTypes the task types its executors handle
+ * @param id the plugin id (the file name when the jar has no readable descriptor)
+ * @param version the plugin version, or {@code ?}
+ * @param state {@code STARTED} or {@code FAILED}
+ * @param taskTypes the task types its executors handle here
  * @param jar the jar it came from
- * @param error why it failed, or {@code null}
+ * @param error why it was refused, or {@code null}
+ * @param mtime the jar's modification time when it was read (epoch ms)
  */
-public record LoadedPlugin(String id, String version, String state, List<String> taskTypes, Path jar, String error) {
+public record LoadedPlugin(String id, String version, String state, List<String> taskTypes, Path jar, String error,
+    long mtime) {
 
   /** @return the plugin as JSON ({@code id, version, state, taskTypes, jar}, optional {@code error}) */
   public JsonObject toJson() {

@@ -6,6 +6,7 @@ import akita.node.bus.BusError;
 import akita.node.cluster.ClusterAddresses;
 import akita.node.config.NodeConfig;
 import akita.node.logging.LogBuffer;
+import akita.node.plugin.PluginAddresses;
 import ch.qos.logback.classic.Level;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -123,12 +124,13 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private void status(RoutingContext ctx) {
-    ask(ClusterAddresses.LEADER_STATE, new JsonObject())
-        .onSuccess(leader -> status(ctx, leader.getBoolean("isLeader", false)))
+    Future.all(ask(ClusterAddresses.LEADER_STATE, new JsonObject()), ask(PluginAddresses.LOCAL, new JsonObject()))
+        .onSuccess(all -> status(ctx, all.<JsonObject>resultAt(0).getBoolean("isLeader", false),
+            all.<JsonObject>resultAt(1).getJsonArray("taskTypes")))
         .onFailure(ctx::fail);
   }
 
-  private void status(RoutingContext ctx, boolean isLeader) {
+  private void status(RoutingContext ctx, boolean isLeader, io.vertx.core.json.JsonArray taskTypes) {
     JsonObject body = new JsonObject()
         .put("nodeId", node.id())
         .put("name", node.name())
@@ -139,7 +141,7 @@ public final class ApiVerticle extends VerticleBase {
         .put("roles", node.rolesJson())
         .put("isLeader", isLeader)
         .put("capabilities", new io.vertx.core.json.JsonArray(java.util.List.copyOf(node.capabilities())))
-        .put("taskTypes", new io.vertx.core.json.JsonArray(node.taskTypes()))
+        .put("taskTypes", taskTypes)
         .put("run", node.run())
         .put("apiSecured", cfg.secured())
         .put("state", health.stopping() ? "STOPPING" : "RUNNING");

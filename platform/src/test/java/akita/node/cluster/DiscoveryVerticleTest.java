@@ -33,7 +33,7 @@ class DiscoveryVerticleTest {
     Map<ConfigOption, String> flags = ConfigLoader.newFlagMap();
     flags.put(ConfigOption.HEARTBEAT_INTERVAL_MS, "100");
     NodeConfig cfg = ConfigLoader.load(flags, Map.of(), Path.of("plugins"));
-    NodeContext node = new NodeContext("me", "me", "c", "v", cfg.roles(), Set.of("gpu"), List.of("noop"), 0, 1,
+    NodeContext node = new NodeContext("me", "me", "c", "v", cfg.roles(), Set.of("gpu"), 0, 1,
         Path.of("d"));
     vertx.deployVerticle(new DiscoveryVerticle(node, cfg, membership, new TermFence(), "http://api"))
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -81,7 +81,7 @@ class LeadershipVerticleTest {
     flags.put(ConfigOption.ROLES, roles);
     flags.put(ConfigOption.EXPECTED_MEMBERS, String.valueOf(expected));
     NodeConfig cfg = ConfigLoader.load(flags, Map.of(), Path.of("plugins"));
-    NodeContext node = new NodeContext("me", "name-me", "c", "v", cfg.roles(), Set.of(), List.of(), 0, 1, Path.of("d"));
+    NodeContext node = new NodeContext("me", "name-me", "c", "v", cfg.roles(), Set.of(), 0, 1, Path.of("d"));
     vertx.deployVerticle(new LeadershipVerticle(node, cfg, membership, fence))
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akita.node.NodeAddresses;
 import akita.node.NodeContext;
 import akita.node.cluster.ClusterAddresses;
+import akita.node.plugin.PluginAddresses;
 import akita.node.config.NodeConfig;
 import akita.node.config.Role;
 import akita.node.testing.Http;
@@ -50,9 +51,13 @@ class ApiVerticleTest {
     vertx.eventBus().<JsonObject>localConsumer(ClusterAddresses.LEADER_STATE, m -> m.reply(new JsonObject()
         .put("leader", null).put("term", 0).put("isLeader", false)
         .put("quorum", new JsonObject().put("expected", 3).put("present", 1).put("needed", 2).put("ok", false))));
-    NodeConfig.Api cfg = new NodeConfig.Api("127.0.0.1", 0, List.of(KEY), "X-API-Key", 4096);
+    // Stand-in for the plugin service.
+    vertx.eventBus().<JsonObject>localConsumer(PluginAddresses.LOCAL, m -> m.reply(new JsonObject()
+        .put("plugins", new io.vertx.core.json.JsonArray()).put("taskTypes", new io.vertx.core.json.JsonArray()
+            .add("echo").add("noop")).put("capabilities", new io.vertx.core.json.JsonArray())));
+    NodeConfig.Api cfg = new NodeConfig.Api("127.0.0.1", 0, List.of(KEY), "X-API-Key", 4096, 1 << 20);
     NodeContext node = new NodeContext("00000000-0000-0000-0000-000000000001", "n1", "c", "test",
-        Set.of(Role.LEADER, Role.WORKER), Set.of("gpu"), List.of("echo", "noop"), System.currentTimeMillis(), 3,
+        Set.of(Role.LEADER, Role.WORKER), Set.of("gpu"), System.currentTimeMillis(), 3,
         Path.of("data"));
     api = new ApiVerticle(cfg, node, new HealthProbe() {
       @Override

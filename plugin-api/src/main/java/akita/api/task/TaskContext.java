@@ -3,11 +3,15 @@ package akita.api.task;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
 
 /**
- * What an executor knows about the task attempt it runs and the services it may use for it.
+ * What an executor knows about the task attempt it runs and the services it may use for it. Valid until the
+ * future returned by {@link TaskExecutor#execute(TaskContext)} completes.
  */
 public interface TaskContext {
 
@@ -54,12 +58,40 @@ public interface TaskContext {
   boolean isCancelled();
 
   /**
-   * A future that completes when the attempt is cancelled; it never fails. Executors that hold resources
-   * (processes, connections) release them when it completes.
+   * A future that completes when the attempt is cancelled, with the reason; it never fails. Executors that
+   * hold resources (processes, connections) release them when it completes.
    *
    * @return the cancellation signal
    */
-  Future<Void> cancellation();
+  Future<String> cancellation();
+
+  /**
+   * Reports progress, shown to users watching the task. Cheap; call it as often as useful.
+   *
+   * @param progress how far the attempt is
+   */
+  void progress(TaskProgress progress);
+
+  /**
+   * A logger whose events carry the task id and attempt.
+   *
+   * @return the logger
+   */
+  Logger logger();
+
+  /**
+   * A folder for this attempt's temporary files, created on first call and deleted when the attempt ends.
+   *
+   * @return the scratch folder
+   */
+  Path scratchDir();
+
+  /**
+   * Results of the tasks this one depends on in a workflow, by their step name; empty for a plain task.
+   *
+   * @return the upstream results, read-only
+   */
+  Map<String, JsonObject> upstreamResults();
 
   /**
    * The node's Vert.x instance, for timers and clients. Do not close it.
@@ -69,7 +101,8 @@ public interface TaskContext {
   Vertx vertx();
 
   /**
-   * Runs blocking work on a worker pool reserved for task executors, never on an event loop.
+   * Runs blocking work on a worker pool reserved for task executors, never on an event loop. The thread's
+   * context class loader is the plugin's while the work runs.
    *
    * @param work the blocking work
    * @param <T> the result type

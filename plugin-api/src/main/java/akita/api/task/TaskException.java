@@ -1,8 +1,8 @@
 package akita.api.task;
 
 /**
- * A task attempt that failed in a way the executor understood. The {@link #code()} is a stable
- * upper-case identifier that users and retry policies can match on; the message is for people.
+ * A task attempt that failed in a way the executor understood. The {@link #code()} is a stable upper-case
+ * identifier that users and retry policies can match on; the message is for people.
  */
 public class TaskException extends RuntimeException {
 
@@ -16,6 +16,8 @@ public class TaskException extends RuntimeException {
   public static final String TIMEOUT = "TIMEOUT";
   /** The attempt was cancelled. */
   public static final String CANCELLED = "CANCELLED";
+  /** Something the work needs (a host, a file, a service) is not available now; retrying may help. */
+  public static final String UNAVAILABLE = "UNAVAILABLE";
 
   private final String code;
   private final boolean retryable;
@@ -31,6 +33,16 @@ public class TaskException extends RuntimeException {
     super(message);
     this.code = code;
     this.retryable = retryable;
+  }
+
+  /**
+   * A failure the payload caused: not retryable.
+   *
+   * @param message what is wrong with the payload
+   * @return the exception
+   */
+  public static TaskException invalidPayload(String message) {
+    return new TaskException(INVALID_PAYLOAD, message, false);
   }
 
   /**

@@ -9,9 +9,13 @@ import org.pf4j.ExtensionPoint;
  * Runs tasks of one or more types. Implementations are PF4J extensions ({@code @Extension}) packaged in a
  * plugin jar; every node that loads the plugin can run the types the executor names.
  *
- * <p>{@link #execute(TaskContext)} is called on a Vert.x event-loop thread and must never block it: return a
- * future at once and do blocking work through {@link TaskContext#executeBlocking(java.util.concurrent.Callable)}.
- * An executor is shared by all tasks of its types on a node and may be called concurrently.
+ * <p>Lifecycle: the platform creates one instance per plugin load, calls {@link #start(ExecutorContext)}
+ * once, then {@link #execute(TaskContext)} for every attempt (concurrently, from event-loop threads), and
+ * {@link #stop()} once before the plugin is unloaded. An executor that fails to start is refused and its
+ * plugin unloaded; the node goes on.
+ *
+ * <p>{@code execute} must never block the calling event loop: return a future at once and run blocking work
+ * through {@link TaskContext#executeBlocking(java.util.concurrent.Callable)}.
  */
 public interface TaskExecutor extends ExtensionPoint {
 
@@ -24,13 +28,43 @@ public interface TaskExecutor extends ExtensionPoint {
   Set<String> taskTypes();
 
   /**
-   * Capabilities a node must have for this executor to be offered there, for example {@code "docker"}.
-   * The default is none.
+   * Capabilities a node must offer (its {@code --capabilities}) for this executor to run there, for example
+   * {@code "docker"}. The default is none.
    *
    * @return an immutable set of capability names
    */
   default Set<String> requiredCapabilities() {
     return Set.of();
+  }
+
+  /**
+   * Capabilities a node gains by running this executor; they are announced with the node's own, so tasks can
+   * require them. The default is none.
+   *
+   * @return an immutable set of capability names
+   */
+  default Set<String> providedCapabilities() {
+    return Set.of();
+  }
+
+  /**
+   * Prepares the executor, once, before any task. The default does nothing.
+   *
+   * @param context the plugin's environment
+   * @return a future that completes when the executor is ready; a failure refuses the plugin
+   */
+  default Future<Void> start(ExecutorContext context) {
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Releases what {@link #start(ExecutorContext)} acquired, once, after the last task. The default does
+   * nothing.
+   *
+   * @return a future that completes when the executor has stopped
+   */
+  default Future<Void> stop() {
+    return Future.succeededFuture();
   }
 
   /**
