@@ -11,6 +11,7 @@ import akita.node.cluster.TermFence;
 import akita.node.config.NodeConfig;
 import akita.node.ledger.LedgerVerticle;
 import akita.node.logging.Logging;
+import akita.node.plugin.PluginCatalog;
 import akita.node.plugin.PluginService;
 import akita.node.plugin.PluginVerticle;
 import akita.node.storage.Database;
@@ -135,7 +136,8 @@ public final class Node {
           Membership membership = new HazelcastMembership(vertx, clusterManager.getHazelcastInstance());
           plugins = new PluginService(vertx, cfg.pluginsDir(), cfg.dataDir(), cfg.capabilities(), TASK_THREADS);
           return deploy(new LedgerVerticle(db, id))
-              .compose(v -> deploy(new PluginVerticle(plugins, cfg.pluginsScanMs(), cfg.shutdownTimeoutMs())))
+              .compose(v -> deploy(new PluginVerticle(plugins, new PluginCatalog(clusterManager.getHazelcastInstance()),
+                  cfg.dataDir().resolve("plugins-cluster"), cfg.pluginsScanMs(), cfg.shutdownTimeoutMs())))
               .compose(v -> deploy(api))
               .compose(v -> deploy(new DiscoveryVerticle(context, cfg, membership, fence,
                   "http://" + cfg.api().host() + ":" + api.actualPort())))

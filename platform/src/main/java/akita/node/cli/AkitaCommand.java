@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         StartCommand.class,
         StatusCommand.class,
         ClusterCommand.class,
+        PluginCommand.class,
         ShutdownCommand.class,
         LogsCommand.class,
         CommandLine.HelpCommand.class

@@ -56,6 +56,16 @@ final class NodeApiClient {
         .POST(HttpRequest.BodyPublishers.ofString(body.encode())));
   }
 
+  JsonObject postBytes(String path, byte[] body, String contentType) {
+    return send(HttpRequest.newBuilder(base.resolve(base.getPath() + path))
+        .header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+  }
+
+  JsonObject delete(String path) {
+    return send(HttpRequest.newBuilder(base.resolve(base.getPath() + path)).DELETE());
+  }
+
   private JsonObject send(HttpRequest.Builder request) {
     request.timeout(timeout).header("Accept", "application/json");
     if (apiKey != null && !apiKey.isEmpty()) {

@@ -194,7 +194,7 @@ public final class ClusterView {
         .put("resources", i.resources())
         .put("rttMs", e.rttMs < 0 ? null : Math.round(e.rttMs * 1000) / 1000.0)
         .put("lastHeartbeat", Instant.ofEpochMilli(e.lastHeard).toString())
-        .put("member", e.member).put("version", i.version()).put("api", i.api())
+        .put("member", e.member).put("version", i.version()).put("api", i.api()).put("plugins", i.plugins())
         .put("startedAt", Instant.ofEpochMilli(i.startedAt()).toString());
   }
 

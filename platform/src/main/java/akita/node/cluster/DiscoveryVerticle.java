@@ -40,6 +40,7 @@ public final class DiscoveryVerticle extends VerticleBase {
   private AutoCloseable membershipListener;
   private boolean draining;
   private List<String> taskTypes = List.of();
+  private io.vertx.core.json.JsonArray plugins = new io.vertx.core.json.JsonArray();
   private List<String> capabilities;
   private long seq;
 
@@ -105,6 +106,17 @@ public final class DiscoveryVerticle extends VerticleBase {
   }
 
   private void plugins(JsonObject summary) {
+    plugins = new io.vertx.core.json.JsonArray();
+    for (Object o : summary.getJsonArray("plugins", new io.vertx.core.json.JsonArray())) {
+      JsonObject p = (JsonObject) o;
+      JsonObject brief = new JsonObject().put("id", p.getString("id")).put("version", p.getString("version"))
+          .put("state", p.getString("state")).put("source", p.getString("source"))
+          .put("taskTypes", p.getJsonArray("taskTypes"));
+      if (p.containsKey("error")) {
+        brief.put("error", p.getString("error"));
+      }
+      plugins.add(brief);
+    }
     taskTypes = summary.getJsonArray("taskTypes", new io.vertx.core.json.JsonArray()).stream()
         .map(String::valueOf).toList();
     java.util.Set<String> caps = new java.util.TreeSet<>(node.capabilities());
@@ -124,7 +136,8 @@ public final class DiscoveryVerticle extends VerticleBase {
 
   private NodeInfo info() {
     return new NodeInfo(node.id(), node.name(), node.version(), node.cluster(), memberUuid,
-        node.roles().stream().map(r -> r.id()).sorted().toList(), capabilities, taskTypes, cfg.slots(), 0, draining, resources(), apiUrl, node.startedAtMs(), ++seq);
+        node.roles().stream().map(r -> r.id()).sorted().toList(), capabilities, taskTypes, cfg.slots(), 0, draining, resources(), apiUrl, node.startedAtMs(), ++seq,
+        plugins);
   }
 
   private void announce() {

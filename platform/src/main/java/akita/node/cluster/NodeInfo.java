@@ -23,10 +23,11 @@ import java.util.List;
  * @param api its API base URL
  * @param startedAt when it started (epoch ms)
  * @param seq a counter that grows with every announcement of this run
+ * @param plugins its plugins: {@code [{"id", "version", "state", "source", "taskTypes", "error"?}]}
  */
 public record NodeInfo(String id, String name, String version, String cluster, String memberUuid, List<String> roles,
     List<String> capabilities, List<String> taskTypes, int slotsTotal, int running, boolean draining,
-    JsonObject resources, String api, long startedAt, long seq) {
+    JsonObject resources, String api, long startedAt, long seq, JsonArray plugins) {
 
   /** @return the free slots: none while draining */
   public int slotsFree() {
@@ -44,7 +45,8 @@ public record NodeInfo(String id, String name, String version, String cluster, S
         .put("memberUuid", memberUuid).put("roles", new JsonArray(roles))
         .put("capabilities", new JsonArray(capabilities)).put("taskTypes", new JsonArray(taskTypes))
         .put("slotsTotal", slotsTotal).put("running", running).put("draining", draining)
-        .put("resources", resources).put("api", api).put("startedAt", startedAt).put("seq", seq);
+        .put("resources", resources).put("api", api).put("startedAt", startedAt).put("seq", seq)
+        .put("plugins", plugins);
   }
 
   /**
@@ -62,7 +64,7 @@ public record NodeInfo(String id, String name, String version, String cluster, S
           strings(o.getJsonArray("roles")), strings(o.getJsonArray("capabilities")),
           strings(o.getJsonArray("taskTypes")), o.getInteger("slotsTotal", 0), o.getInteger("running", 0),
           o.getBoolean("draining", false), o.getJsonObject("resources", new JsonObject()), o.getString("api", ""),
-          o.getLong("startedAt", 0L), o.getLong("seq", 0L));
+          o.getLong("startedAt", 0L), o.getLong("seq", 0L), o.getJsonArray("plugins", new JsonArray()));
     } catch (ClassCastException e) {
       throw new IllegalArgumentException("a field has the wrong type: " + e.getMessage());
     }

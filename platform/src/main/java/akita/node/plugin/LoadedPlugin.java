@@ -15,14 +15,15 @@ import java.util.List;
  * @param jar the jar it came from
  * @param error why it was refused, or {@code null}
  * @param mtime the jar's modification time when it was read (epoch ms)
+ * @param source {@code LOCAL} (the plugins folder) or {@code CLUSTER} (deployed cluster-wide)
  */
 public record LoadedPlugin(String id, String version, String state, List<String> taskTypes, Path jar, String error,
-    long mtime) {
+    long mtime, String source) {
 
   /** @return the plugin as JSON ({@code id, version, state, taskTypes, jar}, optional {@code error}) */
   public JsonObject toJson() {
     JsonObject o = new JsonObject().put("id", id).put("version", version).put("state", state)
-        .put("taskTypes", new JsonArray(taskTypes)).put("jar", jar.getFileName().toString());
+        .put("taskTypes", new JsonArray(taskTypes)).put("jar", jar.getFileName().toString()).put("source", source);
     if (error != null) {
       o.put("error", error);
     }

@@ -12,6 +12,8 @@ public final class PluginException extends RuntimeException {
   public static final String PLUGIN_CONFLICT = "PLUGIN_CONFLICT";
   /** The plugin's executor failed to start. */
   public static final String PLUGIN_START_FAILED = "PLUGIN_START_FAILED";
+  /** An uploaded jar does not match the SHA-256 its uploader declared. */
+  public static final String CHECKSUM_MISMATCH = "CHECKSUM_MISMATCH";
   /** No such plugin. */
   public static final String PLUGIN_NOT_FOUND = "PLUGIN_NOT_FOUND";
 

@@ -68,6 +68,7 @@ public final class PluginService {
     Source source;
     FileTime mtime;
     long size;
+    String sha256;
     ClassLoader loader;
     final Map<String, TaskExecutor> byType = new HashMap<>();
     final Set<String> provides = new TreeSet<>();
@@ -260,6 +261,149 @@ public final class PluginService {
       publish();
       return null;
     }, true).eventually(() -> Future.join(admin.close(), taskPool.close()).mapEmpty());
+  }
+
+  // ---- cluster-wide deploy ----------------------------------------------------------------------------
+
+  /**
+   * Deploys a jar to the whole cluster: checks it, loads it here first (so a jar that cannot load is refused
+   * before any other node sees it), then stores it in the catalog, from which every node loads it.
+   *
+   * @param bytes the jar
+   * @param expectedSha256 the hash the uploader computed, or {@code null}
+   * @param catalog the cluster's catalog
+   * @param clusterDir where this node keeps cluster-deployed jars
+   * @param deployedBy who deployed it, for the record
+   * @return the catalog entry
+   */
+  public Future<JsonObject> deploy(byte[] bytes, String expectedSha256, PluginCatalog catalog, Path clusterDir,
+      String deployedBy) {
+    return admin.executeBlocking(() -> {
+      String sha = sha256(bytes);
+      if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha)) {
+        throw new PluginException(PluginException.CHECKSUM_MISMATCH, "the uploaded jar's SHA-256 is " + sha + ", not "
+            + expectedSha256 + " as declared; the upload was damaged or the wrong file was sent");
+      }
+      Files.createDirectories(clusterDir);
+      Path tmp = Files.createTempFile(clusterDir, "upload-", ".jar.tmp");
+      try {
+        Files.write(tmp, bytes);
+        PluginCheck.Descriptor d = PluginCheck.check(tmp);
+        Slot existing = slots.get(d.id());
+        if (existing != null && existing.source == Source.LOCAL) {
+          throw new PluginException(PluginException.PLUGIN_CONFLICT, "plugin " + d.id() + " is installed from the "
+              + "plugins folder (" + existing.jar.getFileName() + "); remove that jar before deploying it cluster-wide");
+        }
+        Path jar = clusterDir.resolve(d.id() + "-" + d.version() + "-" + sha.substring(0, 12) + ".jar");
+        if (existing != null && sha.equals(existing.sha256)) {
+          return entry(d, sha, bytes.length, deployedBy);
+        }
+        Files.move(tmp, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path previousJar = existing == null ? null : existing.jar;
+        if (existing != null) {
+          unload(existing, 30_000, "upgraded to " + d.version() + " by a cluster-wide deploy");
+        }
+        try {
+          load(jar, Source.CLUSTER).sha256 = sha;
+        } catch (PluginException e) {
+          failures.remove(jar);
+          Files.deleteIfExists(jar);
+          if (previousJar != null) {
+            try {
+              load(previousJar, Source.CLUSTER).sha256 = existing.sha256;
+            } catch (PluginException again) {
+              LOG.error("could not restore plugin {} after a failed upgrade: {}", d.id(), again.getMessage());
+            }
+          }
+          publish();
+          throw e;
+        }
+        if (previousJar != null && !previousJar.equals(jar)) {
+          Files.deleteIfExists(previousJar);
+        }
+        JsonObject entry = entry(d, sha, bytes.length, deployedBy);
+        catalog.put(entry, bytes);
+        publish();
+        return entry;
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+    }, true);
+  }
+
+  private static JsonObject entry(PluginCheck.Descriptor d, String sha, long size, String deployedBy) {
+    return new JsonObject().put("id", d.id()).put("version", d.version()).put("sha256", sha).put("size", size)
+        .put("deployedAt", java.time.Instant.now().toString()).put("deployedBy", deployedBy);
+  }
+
+  /**
+   * Brings the CLUSTER plugins on this node in line with the catalog: fetches, verifies and loads what is
+   * new or changed, unloads what was removed.
+   *
+   * @param catalog the cluster's catalog
+   * @param clusterDir where this node keeps cluster-deployed jars
+   * @return completed when done; never fails for a bad jar (it is recorded as FAILED)
+   */
+  public Future<Void> sync(PluginCatalog catalog, Path clusterDir) {
+    return admin.executeBlocking(() -> {
+      Map<String, JsonObject> wanted = catalog.entries();
+      boolean changed = false;
+      for (Slot s : new ArrayList<>(slots.values())) {
+        if (s.source != Source.CLUSTER) {
+          continue;
+        }
+        JsonObject e = wanted.get(s.descriptor.id());
+        if (e == null || !e.getString("sha256").equals(s.sha256)) {
+          unload(s, 30_000, e == null ? "removed from the cluster" : "upgraded cluster-wide");
+          Files.deleteIfExists(s.jar);
+          changed = true;
+        }
+      }
+      for (JsonObject e : wanted.values()) {
+        String id = e.getString("id");
+        Slot s = slots.get(id);
+        if (s != null) {
+          if (s.source == Source.LOCAL) {
+            LOG.warn("plugin {} {} deployed cluster-wide is not loaded here: this node has {} from its plugins folder",
+                id, e.getString("version"), s.descriptor.version());
+          }
+          continue;
+        }
+        String sha = e.getString("sha256");
+        Path jar = clusterDir.resolve(id + "-" + e.getString("version") + "-" + sha.substring(0, 12) + ".jar");
+        LoadedPlugin failed = failures.get(jar);
+        if (failed != null) {
+          continue; // this exact jar was refused here already
+        }
+        byte[] bytes = catalog.jar(sha);
+        if (bytes == null || !sha256(bytes).equals(sha)) {
+          LOG.error("plugin {}: the cluster's copy of the jar is missing or does not match its SHA-256 {}", id, sha);
+          continue;
+        }
+        Files.createDirectories(clusterDir);
+        Path tmp = Files.createTempFile(clusterDir, id, ".jar.tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        try {
+          load(jar, Source.CLUSTER).sha256 = sha;
+        } catch (PluginException ex) {
+          // recorded as FAILED by load()
+        }
+        changed = true;
+      }
+      if (changed) {
+        publish();
+      }
+      return null;
+    }, true);
+  }
+
+  static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private void scanNow() throws IOException {
@@ -473,7 +617,8 @@ public final class PluginService {
       mtime = 0;
     }
     failures.put(jar, new LoadedPlugin("?".equals(id) ? jar.getFileName().toString() : id, version, "FAILED",
-        List.of(), jar, e.code() + ": " + e.getMessage(), mtime));
+        List.of(), jar, e.code() + ": " + e.getMessage(), mtime,
+        jar.startsWith(dir) ? Source.LOCAL.name() : Source.CLUSTER.name()));
     throw e;
   }
 
@@ -523,7 +668,7 @@ public final class PluginService {
 
   private LoadedPlugin describe(Slot s) {
     return new LoadedPlugin(s.descriptor.id(), s.descriptor.version(), "STARTED",
-        List.copyOf(new TreeSet<>(s.byType.keySet())), s.jar, null, s.mtime.toMillis());
+        List.copyOf(new TreeSet<>(s.byType.keySet())), s.jar, null, s.mtime.toMillis(), s.source.name());
   }
 
   private void publish() {

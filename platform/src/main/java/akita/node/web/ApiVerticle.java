@@ -85,16 +85,23 @@ public final class ApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/health").handler(this::health);
 
-    router.route(PREFIX + "/*").handler(BodyHandler.create(false).setBodyLimit(cfg.maxBodyBytes()));
     if (cfg.secured()) {
+      // Before any body is read: an unauthenticated client cannot make the node buffer a large upload.
       router.route(PREFIX + "/*").handler(new ApiKeyAuth(cfg.apiKeyHeader(), cfg.apiKeys()));
     }
+    // Plugin uploads get their own, larger limit; every other body the general one (a BodyHandler skips a
+    // request whose body an earlier one already read).
+    router.post(PREFIX + "/plugins").handler(BodyHandler.create(false).setBodyLimit(cfg.maxPluginBytes()));
+    router.route(PREFIX + "/*").handler(BodyHandler.create(false).setBodyLimit(cfg.maxBodyBytes()));
     router.get(PREFIX + "/status").handler(this::status);
     router.post(PREFIX + "/shutdown").handler(this::shutdown);
     router.get(PREFIX + "/cluster").handler(this::cluster);
     router.get(PREFIX + "/nodes/:id").handler(this::node);
     router.post(PREFIX + "/nodes/:id/drain").handler(ctx -> drain(ctx, true));
     router.post(PREFIX + "/nodes/:id/undrain").handler(ctx -> drain(ctx, false));
+    router.get(PREFIX + "/plugins").handler(this::plugins);
+    router.post(PREFIX + "/plugins").handler(this::deployPlugin);
+    router.delete(PREFIX + "/plugins/:id").handler(this::removePlugin);
     router.get(PREFIX + "/logs").handler(this::logs);
     router.get(PREFIX + "/openapi.json").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/json").end(openApi));
@@ -205,6 +212,47 @@ public final class ApiVerticle extends VerticleBase {
     return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MS))
         .map(m -> m.body())
         .recover(err -> Future.failedFuture(ApiError.from(BusError.from(err))));
+  }
+
+  /** Every plugin in the cluster: what each node runs (from its announcements) and what is deployed. */
+  private void plugins(RoutingContext ctx) {
+    Future.all(ask(ClusterAddresses.VIEW, new JsonObject()), ask(PluginAddresses.CATALOG, new JsonObject()))
+        .onSuccess(all -> Errors.json(ctx, 200, new JsonObject().put("plugins",
+            PluginListing.aggregate(all.<JsonObject>resultAt(0).getJsonArray("nodes"),
+                all.<JsonObject>resultAt(1).getJsonArray("catalog")))))
+        .onFailure(ctx::fail);
+  }
+
+  private void deployPlugin(RoutingContext ctx) {
+    io.vertx.core.buffer.Buffer body = ctx.body() == null ? null : ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw ApiError.BAD_REQUEST.with("send the plugin jar as the request body (Content-Type: "
+          + "application/java-archive or application/octet-stream)");
+    }
+    String type = ctx.request().getHeader("Content-Type");
+    if (type != null && !type.startsWith("application/java-archive") && !type.startsWith("application/octet-stream")
+        && !type.startsWith("application/zip")) {
+      throw ApiError.UNSUPPORTED_MEDIA_TYPE.with("a plugin upload must be application/java-archive or "
+          + "application/octet-stream, not " + type);
+    }
+    String sha = ctx.request().getParam("sha256", ctx.request().getHeader("X-Plugin-SHA256"));
+    if (sha != null && !sha.matches("[0-9a-fA-F]{64}")) {
+      throw ApiError.INVALID_PARAMETER.with("sha256 must be 64 hex characters");
+    }
+    DeliveryOptions opts = new DeliveryOptions().setSendTimeout(120_000)
+        .addHeader("deployedBy", node.name() + " (" + ctx.request().remoteAddress() + ")");
+    if (sha != null) {
+      opts.addHeader("sha256", sha);
+    }
+    vertx.eventBus().<JsonObject>request(PluginAddresses.DEPLOY, body, opts)
+        .onSuccess(m -> Errors.json(ctx, 201, m.body()))
+        .onFailure(err -> ctx.fail(ApiError.from(BusError.from(err))));
+  }
+
+  private void removePlugin(RoutingContext ctx) {
+    ask(PluginAddresses.REMOVE, new JsonObject().put("id", ctx.pathParam("id")))
+        .onSuccess(entry -> Errors.json(ctx, 200, new JsonObject().put("removed", entry)))
+        .onFailure(ctx::fail);
   }
 
   private void shutdown(RoutingContext ctx) {
