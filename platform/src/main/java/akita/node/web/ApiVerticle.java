@@ -235,7 +235,10 @@ public final class ApiVerticle extends VerticleBase {
       throw ApiError.UNSUPPORTED_MEDIA_TYPE.with("a plugin upload must be application/java-archive or "
           + "application/octet-stream, not " + type);
     }
-    String sha = ctx.request().getParam("sha256", ctx.request().getHeader("X-Plugin-SHA256"));
+    String sha = ctx.request().getParam("sha256");
+    if (sha == null) {
+      sha = ctx.request().getHeader("X-Plugin-SHA256");
+    }
     if (sha != null && !sha.matches("[0-9a-fA-F]{64}")) {
       throw ApiError.INVALID_PARAMETER.with("sha256 must be 64 hex characters");
     }

@@ -99,6 +99,36 @@ class CliTest {
     assertTrue(unknown.err().contains("404 NODE_NOT_FOUND"), unknown.err());
   }
 
+  /** Verifies {@code plugin deploy}, {@code plugin list} and {@code plugin remove} against the node. */
+  @Test
+  void pluginCommands() throws Exception {
+    Path jar = akita.node.testing.TestPluginBuilder.plugin("greeter")
+        .source("t.greet.Greeter", akita.node.testing.TestPluginBuilder.executor("t.greet", "Greeter", "greet", "1"))
+        .build(java.nio.file.Files.createDirectories(dir.resolve("cli-plugin")));
+    Run deploy = run("plugin", "deploy", jar.toString(), "--target-node-api", target, "--api-key", KEY);
+    assertEquals(0, deploy.code(), deploy.err());
+    assertTrue(deploy.out().startsWith("deployed plugin greeter 1.0.0 (sha256 "), deploy.out());
+
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    Run list = run("plugin", "list", "--target-node-api", target, "--api-key", KEY);
+    while (!list.out().lines().anyMatch(l -> l.startsWith("greeter") && l.contains("cli-node"))
+        && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      list = run("plugin", "list", "--target-node-api", target, "--api-key", KEY);
+    }
+    assertTrue(list.out().lines().anyMatch(l -> l.startsWith("greeter") && l.contains("STARTED")
+        && l.contains("CLUSTER") && l.contains("greet") && l.contains("cli-node")), list.out());
+    assertTrue(list.out().lines().anyMatch(l -> l.startsWith("noop") && l.contains("LOCAL")), list.out());
+
+    Run remove = run("plugin", "remove", "greeter", "--target-node-api", target, "--api-key", KEY);
+    assertEquals(0, remove.code(), remove.err());
+    assertTrue(remove.out().contains("removed plugin greeter 1.0.0"), remove.out());
+
+    Run missing = run("plugin", "deploy", dir.resolve("nope.jar").toString(), "--target-node-api", target);
+    assertEquals(2, missing.code());
+    assertTrue(missing.err().contains("cannot read"), missing.err());
+  }
+
   /** Verifies {@code logs} reads the node's log buffer. */
   @Test
   void logs() {
@@ -148,7 +178,7 @@ class CliTest {
   @Test
   void help() {
     for (String command : new String[] {"start", "status", "shutdown", "logs", "cluster", "cluster status",
-        "cluster drain", "cluster undrain"}) {
+        "cluster drain", "cluster undrain", "plugin", "plugin list", "plugin deploy", "plugin remove"}) {
       List<String> args = new java.util.ArrayList<>(List.of(command.split(" ")));
       args.add("--help");
       Run r = run(args.toArray(String[]::new));
