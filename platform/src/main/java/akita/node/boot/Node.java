@@ -9,7 +9,14 @@ import akita.node.cluster.LeadershipVerticle;
 import akita.node.cluster.Membership;
 import akita.node.cluster.TermFence;
 import akita.node.config.NodeConfig;
+import akita.node.config.Role;
 import akita.node.ledger.LedgerVerticle;
+import akita.node.tasks.SchedulerVerticle;
+import akita.node.tasks.TaskGateway;
+import akita.node.tasks.TaskServiceVerticle;
+import akita.node.tasks.TaskSpec;
+import akita.node.tasks.TaskStoreVerticle;
+import akita.node.worker.WorkerVerticle;
 import akita.node.logging.Logging;
 import akita.node.plugin.PluginCatalog;
 import akita.node.plugin.PluginService;
@@ -122,6 +129,9 @@ public final class Node {
         })
         .compose(term -> {
           fence.observe(term);
+          TaskGateway gateway = new TaskGateway(vertx, new TaskSpec.Limits(cfg.api().maxBodyBytes(),
+              TaskSpec.Limits.DEFAULT.defaultTimeoutMs(), TaskSpec.Limits.DEFAULT.defaultAckTimeoutMs(),
+              TaskSpec.Limits.DEFAULT.defaultMaxAttempts()));
           api = new ApiVerticle(cfg.api(), context, new HealthProbe() {
             @Override
             public Future<JsonObject> checks() {
@@ -132,16 +142,26 @@ public final class Node {
             public boolean stopping() {
               return stopping.get();
             }
-          });
+          }, gateway);
           Membership membership = new HazelcastMembership(vertx, clusterManager.getHazelcastInstance());
           plugins = new PluginService(vertx, cfg.pluginsDir(), cfg.dataDir(), cfg.capabilities(), TASK_THREADS);
+          HazelcastInstance hz = clusterManager.getHazelcastInstance();
           return deploy(new LedgerVerticle(db, id))
+              .compose(v -> deploy(new TaskStoreVerticle(db, id)))
               .compose(v -> deploy(new PluginVerticle(plugins, new PluginCatalog(clusterManager.getHazelcastInstance()),
                   cfg.dataDir().resolve("plugins-cluster"), cfg.pluginsScanMs(), cfg.shutdownTimeoutMs())))
               .compose(v -> deploy(api))
               .compose(v -> deploy(new DiscoveryVerticle(context, cfg, membership, fence,
                   "http://" + cfg.api().host() + ":" + api.actualPort())))
-              .compose(v -> deploy(new LeadershipVerticle(context, cfg, membership, fence)));
+              .compose(v -> cfg.roles().contains(Role.WORKER) && cfg.slots() > 0
+                  ? deploy(new WorkerVerticle(context, plugins, fence, cfg.slots(), cfg.shutdownTimeoutMs()))
+                  : Future.succeededFuture())
+              .compose(v -> cfg.roles().contains(Role.LEADER)
+                  ? deploy(new SchedulerVerticle(context, SchedulerVerticle.Settings.defaults(cfg.expectedMembers()),
+                      membership, hz))
+                  : Future.succeededFuture())
+              .compose(v -> deploy(new LeadershipVerticle(context, cfg, membership, fence)))
+              .compose(v -> deploy(new TaskServiceVerticle(gateway)));
         })
         .map(v -> {
           String base = "http://" + cfg.api().host() + ":" + api.actualPort();

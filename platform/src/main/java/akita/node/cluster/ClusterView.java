@@ -200,11 +200,25 @@ public final class ClusterView {
 
   /** @return every node, HEALTHY first, then by name */
   public JsonArray nodesJson() {
+    return nodesJson(false);
+  }
+
+  /**
+   * @param raw whether to include each node's last announcement as {@code info}
+   * @return every node, HEALTHY first, then by name
+   */
+  public JsonArray nodesJson(boolean raw) {
     JsonArray out = new JsonArray();
     nodes.entrySet().stream()
         .sorted(Comparator.<Map.Entry<String, Entry>>comparingInt(e -> e.getValue().health.ordinal())
             .thenComparing(e -> e.getValue().info.name()))
-        .forEach(e -> out.add(nodeJson(e.getKey())));
+        .forEach(e -> {
+          JsonObject n = nodeJson(e.getKey());
+          if (raw) {
+            n.put("info", e.getValue().info.toJson());
+          }
+          out.add(n);
+        });
     return out;
   }
 }

@@ -39,6 +39,7 @@ public final class DiscoveryVerticle extends VerticleBase {
   private String memberUuid = "";
   private AutoCloseable membershipListener;
   private boolean draining;
+  private int running;
   private List<String> taskTypes = List.of();
   private io.vertx.core.json.JsonArray plugins = new io.vertx.core.json.JsonArray();
   private List<String> capabilities;
@@ -73,6 +74,8 @@ public final class DiscoveryVerticle extends VerticleBase {
         bus.<JsonObject>consumer(ClusterAddresses.commands(node.id()), this::onCommand),
         bus.<JsonObject>consumer(ClusterAddresses.ping(node.id()), m -> m.reply(new JsonObject())),
         bus.<JsonObject>localConsumer(ClusterAddresses.VIEW, this::onView),
+        bus.<JsonObject>localConsumer(akita.node.worker.WorkerAddresses.LOAD, m -> running = m.body().getInteger(
+            "running", 0)),
         bus.<JsonObject>localConsumer(PluginAddresses.CHANGED, m -> {
           plugins(m.body());
           announce();
@@ -136,7 +139,7 @@ public final class DiscoveryVerticle extends VerticleBase {
 
   private NodeInfo info() {
     return new NodeInfo(node.id(), node.name(), node.version(), node.cluster(), memberUuid,
-        node.roles().stream().map(r -> r.id()).sorted().toList(), capabilities, taskTypes, cfg.slots(), 0, draining, resources(), apiUrl, node.startedAtMs(), ++seq,
+        node.roles().stream().map(r -> r.id()).sorted().toList(), capabilities, taskTypes, cfg.slots(), running, draining, resources(), apiUrl, node.startedAtMs(), ++seq,
         plugins);
   }
 
@@ -165,7 +168,8 @@ public final class DiscoveryVerticle extends VerticleBase {
   private void onView(Message<JsonObject> msg) {
     String wanted = msg.body() == null ? null : msg.body().getString("nodeId");
     if (wanted == null) {
-      msg.reply(new JsonObject().put("cluster", node.cluster()).put("nodes", view.nodesJson()));
+      boolean raw = msg.body() != null && msg.body().getBoolean("raw", false);
+      msg.reply(new JsonObject().put("cluster", node.cluster()).put("nodes", view.nodesJson(raw)));
       return;
     }
     String id = view.resolve(wanted);

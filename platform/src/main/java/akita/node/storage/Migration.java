@@ -23,7 +23,8 @@ record Migration(int version, String name, List<String> statements, String check
   /** The migrations this build knows, in order. Add a file and a line here for each schema change. */
   static final List<String> FILES = List.of(
       "V1__node_runs.sql",
-      "V2__ledger.sql");
+      "V2__ledger.sql",
+      "V3__tasks.sql");
 
   static List<Migration> all() {
     List<Migration> out = new ArrayList<>();

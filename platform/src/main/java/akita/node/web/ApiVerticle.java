@@ -7,6 +7,7 @@ import akita.node.cluster.ClusterAddresses;
 import akita.node.config.NodeConfig;
 import akita.node.logging.LogBuffer;
 import akita.node.plugin.PluginAddresses;
+import akita.node.tasks.TaskGateway;
 import ch.qos.logback.classic.Level;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -46,6 +47,7 @@ public final class ApiVerticle extends VerticleBase {
   private final NodeConfig.Api cfg;
   private final NodeContext node;
   private final HealthProbe health;
+  private final TaskGateway tasks;
   private final String openApi;
   private HttpServer server;
   private Router router;
@@ -54,9 +56,11 @@ public final class ApiVerticle extends VerticleBase {
    * @param cfg the API settings
    * @param node the node this API describes
    * @param health the readiness checks
+   * @param tasks the task service's door
    */
-  public ApiVerticle(NodeConfig.Api cfg, NodeContext node, HealthProbe health) {
+  public ApiVerticle(NodeConfig.Api cfg, NodeContext node, HealthProbe health, TaskGateway tasks) {
     this.cfg = cfg;
+    this.tasks = tasks;
     this.node = node;
     this.health = health;
     this.openApi = readOpenApi();
@@ -99,6 +103,14 @@ public final class ApiVerticle extends VerticleBase {
     router.get(PREFIX + "/nodes/:id").handler(this::node);
     router.post(PREFIX + "/nodes/:id/drain").handler(ctx -> drain(ctx, true));
     router.post(PREFIX + "/nodes/:id/undrain").handler(ctx -> drain(ctx, false));
+    router.post(PREFIX + "/tasks").handler(this::submitTask);
+    router.get(PREFIX + "/tasks").handler(this::listTasks);
+    router.get(PREFIX + "/tasks/:id").handler(ctx -> relay(ctx, tasks.get(ctx.pathParam("id")), 200));
+    router.get(PREFIX + "/tasks/:id/attempts").handler(ctx -> tasks.get(ctx.pathParam("id"))
+        .onSuccess(t -> Errors.json(ctx, 200, new JsonObject().put("id", t.getString("id"))
+            .put("attempts", t.getJsonArray("attemptHistory"))))
+        .onFailure(err -> ctx.fail(ApiError.from(BusError.from(err)))));
+    router.post(PREFIX + "/tasks/:id/cancel").handler(this::cancelTask);
     router.get(PREFIX + "/plugins").handler(this::plugins);
     router.post(PREFIX + "/plugins").handler(this::deployPlugin);
     router.delete(PREFIX + "/plugins/:id").handler(this::removePlugin);
@@ -212,6 +224,58 @@ public final class ApiVerticle extends VerticleBase {
     return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MS))
         .map(m -> m.body())
         .recover(err -> Future.failedFuture(ApiError.from(BusError.from(err))));
+  }
+
+  private void submitTask(RoutingContext ctx) {
+    JsonObject body = Bodies.jsonObject(ctx);
+    if (ctx.body() == null || ctx.body().length() == 0) {
+      throw ApiError.INVALID_TASK.with("send the task as a JSON object, e.g. {\"type\": \"echo\", \"payload\": {}}");
+    }
+    String submitter = "api:" + ctx.request().remoteAddress().host();
+    requireLeader()
+        .compose(v -> tasks.submit(body, submitter).recover(err -> Future.failedFuture(ApiError.from(BusError.from(err)))))
+        .onSuccess(t -> Errors.json(ctx, t.getBoolean("created", true) ? 202 : 200, t))
+        .onFailure(ctx::fail);
+  }
+
+  private void listTasks(RoutingContext ctx) {
+    JsonObject q = new JsonObject().put("limit", Bodies.intParam(ctx, "limit", 100, 1, 1000));
+    String state = ctx.request().getParam("state");
+    if (state != null) {
+      try {
+        q.put("state", akita.node.tasks.TaskState.valueOf(state.toUpperCase(Locale.ROOT)).name());
+      } catch (IllegalArgumentException e) {
+        throw ApiError.INVALID_PARAMETER.with("query parameter 'state' must be one of "
+            + java.util.Arrays.toString(akita.node.tasks.TaskState.values()));
+      }
+    }
+    for (String p : new String[] {"type", "node"}) {
+      if (ctx.request().getParam(p) != null) {
+        q.put(p, ctx.request().getParam(p));
+      }
+    }
+    String cursor = ctx.request().getParam("cursor");
+    if (cursor != null) {
+      try {
+        q.put("cursor", Long.parseLong(cursor));
+      } catch (NumberFormatException e) {
+        throw ApiError.INVALID_PARAMETER.with("query parameter 'cursor' must be the nextCursor of a previous page");
+      }
+    }
+    relay(ctx, tasks.list(q), 200);
+  }
+
+  private void cancelTask(RoutingContext ctx) {
+    JsonObject body = Bodies.jsonObject(ctx);
+    Object reason = body.getValue("reason");
+    if (reason != null && !(reason instanceof String)) {
+      throw ApiError.BAD_REQUEST.with("'reason' must be a string");
+    }
+    relay(ctx, tasks.cancel(ctx.pathParam("id"), reason == null ? "cancelled through the API" : (String) reason), 200);
+  }
+
+  private void relay(RoutingContext ctx, Future<JsonObject> result, int status) {
+    result.onSuccess(r -> Errors.json(ctx, status, r)).onFailure(err -> ctx.fail(ApiError.from(BusError.from(err))));
   }
 
   /** Every plugin in the cluster: what each node runs (from its announcements) and what is deployed. */

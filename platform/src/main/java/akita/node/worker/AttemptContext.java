@@ -41,6 +41,7 @@ public final class AttemptContext implements TaskContext {
   private final Consumer<TaskProgress> onProgress;
   private final Promise<String> cancelled = Promise.promise();
   private final Logger logger;
+  private final io.vertx.core.Context owner;
   private volatile Path scratch;
 
   /**
@@ -59,6 +60,7 @@ public final class AttemptContext implements TaskContext {
     this.spec = spec;
     this.scratchRoot = scratchRoot;
     this.onProgress = onProgress;
+    this.owner = vertx.getOrCreateContext();
     this.logger = ContextLogger.wrap(LoggerFactory.getLogger("akita.task." + spec.taskType()),
         Map.of("taskId", spec.taskId(), "attempt", String.valueOf(spec.attempt())));
   }
@@ -72,17 +74,20 @@ public final class AttemptContext implements TaskContext {
     cancelled.tryComplete(reason);
   }
 
-  /** Deletes the scratch folder, if one was made. Call once the attempt has ended. */
+  /** Deletes the scratch folder, if one was made, on the worker pool. Call once the attempt has ended. */
   public void close() {
     Path dir = scratch;
     if (dir == null) {
       return;
     }
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      logger.warn("could not delete scratch folder {}: {}", dir, e.getMessage());
-    }
+    pool.executeBlocking(() -> {
+      try (Stream<Path> s = Files.walk(dir)) {
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        logger.warn("could not delete scratch folder {}: {}", dir, e.getMessage());
+      }
+      return null;
+    }, false);
   }
 
   @Override
@@ -122,7 +127,9 @@ public final class AttemptContext implements TaskContext {
 
   @Override
   public void progress(TaskProgress progress) {
-    onProgress.accept(progress);
+    // Executors report from any thread (a worker thread, a process reader); the consumer runs on the
+    // context that started the attempt, so it needs no locking.
+    owner.runOnContext(v -> onProgress.accept(progress));
   }
 
   @Override

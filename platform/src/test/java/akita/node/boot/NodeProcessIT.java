@@ -46,7 +46,8 @@ class NodeProcessIT {
       node.awaitHealthy("http://127.0.0.1:8080", START);
       JsonObject status = Http.get("http://127.0.0.1:8080/api/v1/status").json();
       assertEquals("akita", status.getString("cluster"));
-      assertEquals("[\"echo\",\"noop\"]", status.getJsonArray("taskTypes").encode(), "built-in plugins found");
+      assertTrue(status.getJsonArray("taskTypes").getList().containsAll(NodeTest.BUILT_IN_TYPES),
+          "built-in plugins found next to the jar: " + status.getJsonArray("taskTypes"));
       assertTrue(Files.isRegularFile(dir.resolve("data").resolve("akita.db")));
       assertTrue(Files.isRegularFile(dir.resolve("data").resolve("node-id")));
       String log = node.stdout();

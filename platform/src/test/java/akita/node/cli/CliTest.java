@@ -66,7 +66,7 @@ class CliTest {
     Run table = run("status", "--target-node-api", target, "--api-key", KEY);
     assertEquals(0, table.code(), table.err());
     assertTrue(table.out().contains("cli-node"), table.out());
-    assertTrue(table.out().contains("echo,noop"), table.out());
+    assertTrue(table.out().contains("echo,") && table.out().contains("noop"), table.out());
 
     Run json = run("status", "--target-node-api", target, "--api-key", KEY, "--json");
     assertEquals(0, json.code(), json.err());

@@ -8,6 +8,8 @@ import akita.node.NodeAddresses;
 import akita.node.NodeContext;
 import akita.node.cluster.ClusterAddresses;
 import akita.node.plugin.PluginAddresses;
+import akita.node.tasks.TaskGateway;
+import akita.node.tasks.TaskSpec;
 import akita.node.config.NodeConfig;
 import akita.node.config.Role;
 import akita.node.testing.Http;
@@ -69,7 +71,7 @@ class ApiVerticleTest {
       public boolean stopping() {
         return STOPPING.get();
       }
-    });
+    }, new TaskGateway(vertx, TaskSpec.Limits.DEFAULT));
     vertx.deployVerticle(api).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     base = "http://127.0.0.1:" + api.actualPort();
   }

@@ -1,0 +1,937 @@
+package akita.node.tasks;
+
+import akita.node.NodeContext;
+import akita.node.bus.BusError;
+import akita.node.cluster.ClusterAddresses;
+import akita.node.cluster.ClusterView;
+import akita.node.cluster.Member;
+import akita.node.cluster.Membership;
+import akita.node.cluster.NodeHealth;
+import akita.node.cluster.NodeInfo;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduler: active only on the leader, for one term at a time. It owns every task's record while it
+ * leads: it queues, places, assigns (in batches per worker, never beyond a worker's free slots), times out,
+ * retries and cancels, and writes every change to the Hazelcast task map and the SQLite mirror in batches
+ * before it acknowledges a submit. When it takes over it rebuilds everything from the map (or, after the
+ * whole cluster restarted, from the nodes' mirrors) and asks the workers what they are running.
+ */
+public final class SchedulerVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SchedulerVerticle.class);
+  /** The Hazelcast map of task records by id (JSON), with a synchronous backup. */
+  public static final String TASK_MAP = "akita.tasks";
+  private static final TaskSpec.Limits LEADER_LIMITS = new TaskSpec.Limits(Long.MAX_VALUE,
+      TaskSpec.Limits.DEFAULT.defaultTimeoutMs(), TaskSpec.Limits.DEFAULT.defaultAckTimeoutMs(),
+      TaskSpec.Limits.DEFAULT.defaultMaxAttempts());
+  private static final long TICK_MS = 50;
+  private static final long FLUSH_MS = 2;
+  private static final int FLUSH_MAX = 512;
+  private static final long RECOVERY_WAIT_MS = 10_000;
+  private static final long QUARANTINE_MS = 60_000;
+  private static final int QUARANTINE_FAILURES = 5;
+  private static final long FAILURE_WINDOW_MS = 60_000;
+
+  /** Settings, from the node's configuration. */
+  public record Settings(long agingMs, Placement.Weights weights, long retryBaseMs, long retryMaxMs,
+      int expectedMembers) {
+    /** Defaults. */
+    public static Settings defaults(int expectedMembers) {
+      return new Settings(10_000, Placement.Weights.DEFAULT, 200, 30_000, expectedMembers);
+    }
+  }
+
+  /** A timer of the scheduler's own wheel; stale when the task moved on (attempt or version changed). */
+  private record Timer(long at, String taskId, int attempt, Kind kind) {
+  }
+
+  private enum Kind { READY, ATTEMPT_TIMEOUT, DEADLINE }
+
+  private final NodeContext node;
+  private final Settings settings;
+  private final Membership membership;
+  private final HazelcastInstance hz;
+  private final Placement placement;
+
+  // ---- state while leading ----
+  private long term;
+  private final Map<String, Task> tasks = new HashMap<>();
+  private final Map<String, String> byKey = new HashMap<>();
+  private final Map<String, Placement.Worker> workers = new LinkedHashMap<>();
+  private final Map<String, Set<String>> inflight = new HashMap<>();
+  private TaskQueue queue;
+  private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
+  private final Set<String> dirty = new HashSet<>();
+  private final List<Promise<Void>> flushWaiters = new ArrayList<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private ClusterView view;
+  private AutoCloseable membershipListener;
+  private IMap<String, String> map;
+  private boolean flushing;
+  private boolean flushScheduled;
+  private boolean pumpScheduled;
+  private long seq;
+  private long tickTimer = -1;
+  private long viewTimer = -1;
+
+  /**
+   * @param node this node
+   * @param settings scheduling settings
+   * @param membership the cluster membership
+   * @param hz the node's Hazelcast member, for the task map
+   */
+  public SchedulerVerticle(NodeContext node, Settings settings, Membership membership, HazelcastInstance hz) {
+    this.node = node;
+    this.settings = settings;
+    this.membership = membership;
+    this.hz = hz;
+    this.placement = new Placement(settings.weights());
+  }
+
+  @Override
+  public Future<?> start() {
+    var bus = vertx.eventBus();
+    bus.<JsonObject>localConsumer(ClusterAddresses.LEADER_CHANGED, m -> onLeaderChanged(m.body()));
+    return bus.<JsonObject>request(ClusterAddresses.LEADER_STATE, new JsonObject())
+        .onSuccess(m -> onLeaderChanged(m.body()))
+        .recover(err -> Future.succeededFuture());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return deactivate("node stopping");
+  }
+
+  private void onLeaderChanged(JsonObject state) {
+    boolean leading = state.getBoolean("isLeader", false);
+    long t = state.getLong("term", 0L);
+    if (leading && term != t) {
+      Future<Void> before = term != 0 ? deactivate("new term") : Future.succeededFuture();
+      before.onComplete(v -> activate(t));
+    } else if (!leading && term != 0) {
+      deactivate("no longer the leader");
+    }
+  }
+
+  // ---- taking over and handing over ---------------------------------------------------------------------
+
+  private void activate(long newTerm) {
+    term = newTerm;
+    long myTerm = newTerm;
+    LOG.info("scheduler taking over (term {})", newTerm);
+    queue = new TaskQueue(settings.agingMs());
+    map = hz.getMap(TASK_MAP);
+    view = new ClusterView(Long.MAX_VALUE / 4, Long.MAX_VALUE / 2, 60_000);
+    var bus = vertx.eventBus();
+    consumers.add(bus.<JsonObject>consumer(ClusterAddresses.ANNOUNCE, m -> onAnnounce(m.body())));
+    var context = vertx.getOrCreateContext();
+    membershipListener = membership.onChange(merged -> context.runOnContext(v -> onMembership()));
+    seedWorkers()
+        .compose(v -> loadTasks())
+        .compose(v -> reconcile())
+        .compose(v -> {
+          if (term != myTerm) {
+            return Future.failedFuture("term changed while taking over");
+          }
+          consumers.add(bus.<JsonObject>consumer(TaskAddresses.LEADER_SUBMIT, this::onSubmit));
+          consumers.add(bus.<JsonObject>consumer(TaskAddresses.LEADER_GET, this::onGet));
+          consumers.add(bus.<JsonObject>consumer(TaskAddresses.LEADER_CANCEL, this::onCancel));
+          consumers.add(bus.<JsonObject>consumer(TaskAddresses.LEADER_RESULTS, this::onResults));
+          consumers.add(bus.<JsonObject>consumer(TaskAddresses.LEADER_LIST, this::onList));
+          return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+        })
+        .onSuccess(v -> {
+          tickTimer = vertx.setPeriodic(TICK_MS, id -> tick());
+          viewTimer = vertx.setPeriodic(1_000, id -> refreshRtt());
+          LOG.info("scheduler active (term {}): {} task(s) known, {} queued, {} worker(s)", myTerm, tasks.size(),
+              queue.size(), workers.size());
+          schedulePump();
+        })
+        .onFailure(err -> {
+          if (term == myTerm) {
+            LOG.error("scheduler could not take over (term {}); retrying", myTerm, err);
+            deactivate("take-over failed").onComplete(x -> vertx.setTimer(500, id -> activate(myTerm)));
+          }
+        });
+  }
+
+  private Future<Void> deactivate(String why) {
+    if (term == 0) {
+      return Future.succeededFuture();
+    }
+    LOG.info("scheduler stopping (term {}): {}", term, why);
+    term = 0;
+    if (tickTimer >= 0) {
+      vertx.cancelTimer(tickTimer);
+      vertx.cancelTimer(viewTimer);
+      tickTimer = -1;
+    }
+    if (membershipListener != null) {
+      try {
+        membershipListener.close();
+      } catch (Exception e) {
+        LOG.debug("removing the membership listener: {}", e.getMessage());
+      }
+    }
+    List<Future<Void>> closing = consumers.stream().map(MessageConsumer::unregister).toList();
+    consumers.clear();
+    tasks.clear();
+    byKey.clear();
+    workers.clear();
+    inflight.clear();
+    timers.clear();
+    dirty.clear();
+    flushWaiters.forEach(p -> p.tryFail(new BusError(503, "NO_LEADER", "the leader stepped down; retry")
+        .asException()));
+    flushWaiters.clear();
+    return Future.join(closing).mapEmpty();
+  }
+
+  private Future<Void> seedWorkers() {
+    return vertx.eventBus().<JsonObject>request(ClusterAddresses.VIEW, new JsonObject().put("raw", true))
+        .map(m -> {
+          long now = System.currentTimeMillis();
+          view.members(membership.members(), now);
+          for (Object o : m.body().getJsonArray("nodes", new JsonArray())) {
+            JsonObject n = (JsonObject) o;
+            if (n.getJsonObject("info") != null && !"OFFLINE".equals(n.getString("state"))) {
+              heard(NodeInfo.fromJson(n.getJsonObject("info")), now);
+              Double rtt = n.getDouble("rttMs");
+              worker(n.getString("id")).rttMs = rtt == null ? 0 : rtt;
+            }
+          }
+          return (Void) null;
+        })
+        .recover(err -> Future.succeededFuture());
+  }
+
+  /** Loads the task records from the map; after a whole-cluster restart (empty map), from the nodes' mirrors. */
+  private Future<Void> loadTasks() {
+    return vertx.executeBlocking(() -> new HashMap<>(map), false).compose(entries -> {
+      if (!entries.isEmpty()) {
+        for (String json : entries.values()) {
+          adopt(Task.fromJson(new JsonObject(json)));
+        }
+        // The mirror of this node may lag the map (it was not the leader): write everything once.
+        return mirror(tasks.values().stream().map(Task::toJson).toList());
+      }
+      return recoverFromMirrors();
+    });
+  }
+
+  private Future<Void> recoverFromMirrors() {
+    Promise<Void> waited = Promise.promise();
+    long deadline = System.currentTimeMillis() + RECOVERY_WAIT_MS;
+    // Wait for every expected member (or the time limit), so the newest copy of each task is present.
+    vertx.setPeriodic(100, id -> {
+      if (membership.members().size() >= settings.expectedMembers() || System.currentTimeMillis() > deadline) {
+        vertx.cancelTimer(id);
+        waited.tryComplete();
+      }
+    });
+    return waited.future().compose(v -> {
+      List<Future<JsonObject>> asks = new ArrayList<>();
+      for (Member m : membership.members()) {
+        asks.add(vertx.eventBus().<JsonObject>request(TaskAddresses.RECOVER_PREFIX + m.nodeId(), new JsonObject(),
+            new DeliveryOptions().setSendTimeout(10_000)).map(Message::body)
+            .recover(err -> Future.succeededFuture(new JsonObject())));
+      }
+      return Future.join(asks).map(all -> {
+        Map<String, JsonObject> newest = new HashMap<>();
+        for (int i = 0; i < all.size(); i++) {
+          JsonObject r = all.resultAt(i);
+          if (r == null) {
+            continue;
+          }
+          for (Object o : r.getJsonArray("tasks", new JsonArray())) {
+            JsonObject t = (JsonObject) o;
+            newest.merge(t.getString("id"), t, (a, b) -> newer(a, b) ? a : b);
+          }
+        }
+        return newest;
+      });
+    }).compose(newest -> {
+      if (!newest.isEmpty()) {
+        LOG.info("recovered {} unfinished task(s) from the nodes' SQLite mirrors", newest.size());
+      }
+      for (JsonObject t : newest.values()) {
+        adopt(Task.fromJson(t));
+      }
+      for (Task t : tasks.values()) {
+        dirty.add(t.id());
+      }
+      return flush();
+    });
+  }
+
+  private static boolean newer(JsonObject a, JsonObject b) {
+    long ta = a.getLong("term", 0L);
+    long tb = b.getLong("term", 0L);
+    return ta != tb ? ta > tb : a.getLong("version", 0L) >= b.getLong("version", 0L);
+  }
+
+  private void adopt(Task t) {
+    tasks.put(t.id(), t);
+    seq = Math.max(seq, t.seq());
+    if (t.spec().idempotencyKey() != null) {
+      byKey.put(t.spec().idempotencyKey(), t.id());
+    }
+  }
+
+  /** Asks every worker what it runs: attempts still running stay; the others are retried. */
+  private Future<Void> reconcile() {
+    Map<String, List<Task>> onNode = new HashMap<>();
+    for (Task t : tasks.values()) {
+      if (t.state() == TaskState.ASSIGNED || t.state() == TaskState.RUNNING) {
+        onNode.computeIfAbsent(t.nodeId(), k -> new ArrayList<>()).add(t);
+      }
+    }
+    List<Future<Void>> asks = new ArrayList<>();
+    for (Map.Entry<String, List<Task>> e : onNode.entrySet()) {
+      String nodeId = e.getKey();
+      asks.add(vertx.eventBus().<JsonObject>request(TaskAddresses.running(nodeId), new JsonObject().put("term", term),
+              new DeliveryOptions().setSendTimeout(3_000))
+          .map(m -> {
+            Map<String, Integer> running = new HashMap<>();
+            for (Object o : m.body().getJsonArray("running", new JsonArray())) {
+              JsonObject r = (JsonObject) o;
+              running.put(r.getString("id"), r.getInteger("attempt"));
+            }
+            return running;
+          })
+          .otherwise(err -> Map.of())
+          .map(running -> {
+            long now = System.currentTimeMillis();
+            for (Task t : e.getValue()) {
+              Integer attempt = running.get(t.id());
+              if (attempt != null && attempt == t.attempt()) {
+                inflight.computeIfAbsent(nodeId, k -> new HashSet<>()).add(t.id());
+                worker(nodeId).inflight++;
+                timers.add(new Timer(now + t.spec().timeoutMs() + t.spec().ackTimeoutMs(), t.id(), t.attempt(),
+                    Kind.ATTEMPT_TIMEOUT));
+              } else {
+                attemptFailed(t, error("WORKER_LOST", "the attempt on node " + nodeId
+                    + " was not running when leader term " + term + " took over"), true, now);
+              }
+            }
+            return null;
+          }));
+    }
+    return Future.join(asks).map(v -> {
+      long now = System.currentTimeMillis();
+      for (Task t : tasks.values()) {
+        if (t.state() == TaskState.PENDING) {
+          enqueue(t, now);
+        } else if (t.state() == TaskState.RETRYING) {
+          timers.add(new Timer(t.readyAt(), t.id(), t.attempt(), Kind.READY));
+        }
+        if (!t.state().terminal() && t.spec().deadline() > 0) {
+          timers.add(new Timer(t.spec().deadline(), t.id(), t.attempt(), Kind.DEADLINE));
+        }
+      }
+      return null;
+    });
+  }
+
+  // ---- the cluster as the scheduler sees it ---------------------------------------------------------------
+
+  private Placement.Worker worker(String id) {
+    return workers.computeIfAbsent(id, Placement.Worker::new);
+  }
+
+  private void onAnnounce(JsonObject body) {
+    try {
+      heard(NodeInfo.fromJson(body), System.currentTimeMillis());
+    } catch (IllegalArgumentException e) {
+      // Discovery logs malformed announcements
+    }
+  }
+
+  private void heard(NodeInfo info, long now) {
+    Placement.Worker w = worker(info.id());
+    boolean wasAvailable = w.available(now) && w.free() > 0;
+    w.info = info;
+    ClusterView.Transition tr = view.heard(info, now);
+    w.health = view.health(info.id());
+    if (tr != null && tr.to() == NodeHealth.OFFLINE) {
+      workerLost(info.id(), "OFFLINE");
+    }
+    if (!wasAvailable && w.available(now) && w.free() > 0) {
+      schedulePump();
+    }
+  }
+
+  private void onMembership() {
+    long now = System.currentTimeMillis();
+    for (ClusterView.Transition t : view.members(membership.members(), now)) {
+      Placement.Worker w = workers.get(t.nodeId());
+      if (w != null) {
+        w.health = t.to();
+      }
+      if (t.to() == NodeHealth.OFFLINE) {
+        workerLost(t.nodeId(), "left the cluster");
+      }
+    }
+  }
+
+  private void workerLost(String nodeId, String why) {
+    Set<String> ids = inflight.remove(nodeId);
+    Placement.Worker w = workers.get(nodeId);
+    if (w != null) {
+      w.inflight = 0;
+    }
+    if (ids == null || ids.isEmpty()) {
+      return;
+    }
+    LOG.warn("worker {} {}: retrying its {} task(s) elsewhere", nodeId, why, ids.size());
+    long now = System.currentTimeMillis();
+    for (String id : ids) {
+      Task t = tasks.get(id);
+      if (t != null && !t.state().terminal() && nodeId.equals(t.nodeId())) {
+        attemptFailed(t, error("WORKER_LOST", "node " + nodeId + " " + why + " while running the task"), true, now);
+      }
+    }
+    schedulePump();
+  }
+
+  private void refreshRtt() {
+    vertx.eventBus().<JsonObject>request(ClusterAddresses.VIEW, new JsonObject()).onSuccess(m -> {
+      for (Object o : m.body().getJsonArray("nodes", new JsonArray())) {
+        JsonObject n = (JsonObject) o;
+        Placement.Worker w = workers.get(n.getString("id"));
+        if (w != null && n.getDouble("rttMs") != null) {
+          w.rttMs = n.getDouble("rttMs");
+        }
+      }
+    });
+  }
+
+  // ---- doors ------------------------------------------------------------------------------------------------
+
+  private void onSubmit(Message<JsonObject> msg) {
+    TaskSpec spec;
+    try {
+      // The door checked the payload size against its node's limit; defaults are filled in there too.
+      spec = TaskSpec.fromJson(msg.body().getJsonObject("task"), LEADER_LIMITS,
+          msg.body().getString("submitter", "unknown"));
+    } catch (TaskValidationException e) {
+      new BusError(400, "INVALID_TASK", e.getMessage()).failOn(msg);
+      return;
+    } catch (ClassCastException e) {
+      new BusError(400, "INVALID_TASK", "the request needs a 'task' object").failOn(msg);
+      return;
+    }
+    if (spec.idempotencyKey() != null) {
+      String existing = byKey.get(spec.idempotencyKey());
+      if (existing != null && tasks.containsKey(existing)) {
+        msg.reply(tasks.get(existing).toJson().put("created", false));
+        return;
+      }
+    }
+    long now = System.currentTimeMillis();
+    Task t = new Task(UUID.randomUUID().toString(), spec, now, ++seq, term);
+    t.reason("waiting for a worker");
+    adopt(t);
+    if (spec.deadline() > 0) {
+      timers.add(new Timer(spec.deadline(), t.id(), 0, Kind.DEADLINE));
+    }
+    changed(t);
+    long myTerm = term;
+    // Acknowledge only once the map and the SQLite mirror hold the task.
+    flush().onComplete(ar -> {
+      if (ar.failed() || term != myTerm) {
+        new BusError(503, "NOT_STORED", "the task could not be stored: "
+            + (ar.failed() ? ar.cause().getMessage() : "leadership changed") + "; retry (with an idempotency key)")
+            .failOn(msg);
+        return;
+      }
+      msg.reply(t.toJson().put("created", true));
+      enqueue(t, System.currentTimeMillis());
+    });
+  }
+
+  private void onGet(Message<JsonObject> msg) {
+    Task t = tasks.get(msg.body().getString("id", ""));
+    if (t != null) {
+      msg.reply(t.toJson());
+      return;
+    }
+    vertx.eventBus().<JsonObject>request(TaskStoreVerticle.GET, msg.body()).onSuccess(r -> {
+      JsonObject task = r.body().getJsonObject("task");
+      if (task == null) {
+        new BusError(404, "TASK_NOT_FOUND", "no task with id '" + msg.body().getString("id") + "'").failOn(msg);
+      } else {
+        msg.reply(task);
+      }
+    }).onFailure(err -> BusError.from(err).failOn(msg));
+  }
+
+  private void onList(Message<JsonObject> msg) {
+    // Changes reach the mirror within a flush; list from there (it also holds finished tasks).
+    flush().onComplete(v -> vertx.eventBus().<JsonObject>request(TaskStoreVerticle.LIST, msg.body())
+        .onSuccess(r -> msg.reply(r.body()))
+        .onFailure(err -> BusError.from(err).failOn(msg)));
+  }
+
+  private void onCancel(Message<JsonObject> msg) {
+    Task t = tasks.get(msg.body().getString("id", ""));
+    if (t == null) {
+      new BusError(404, "TASK_NOT_FOUND", "no unfinished task with id '" + msg.body().getString("id") + "'")
+          .failOn(msg);
+      return;
+    }
+    if (t.state().terminal()) {
+      new BusError(409, "TASK_FINISHED", "task " + t.id() + " already ended " + t.state()).failOn(msg);
+      return;
+    }
+    String reason = msg.body().getString("reason", "cancelled by request");
+    long now = System.currentTimeMillis();
+    TaskState was = t.state();
+    if (was == TaskState.ASSIGNED || was == TaskState.RUNNING) {
+      String nodeId = t.nodeId();
+      vertx.eventBus().request(TaskAddresses.cancel(nodeId), new JsonObject().put("term", term).put("reason", reason)
+          .put("tasks", new JsonArray().add(new JsonObject().put("id", t.id()).put("attempt", t.attempt()))),
+          new DeliveryOptions().setSendTimeout(5_000))
+          .onFailure(err -> LOG.warn("cancel of task {} on {} not confirmed: {}", t.id(), nodeId, err.getMessage()));
+      t.endAttempt("CANCELLED", null, now);
+    }
+    queue.remove(t);
+    t.moveTo(TaskState.CANCELLED, term, reason, now);
+    t.error(error("CANCELLED", reason));
+    changed(t);
+    flush().onComplete(ar -> msg.reply(t.toJson()));
+  }
+
+  // ---- results from workers ---------------------------------------------------------------------------------
+
+  private void onResults(Message<JsonObject> msg) {
+    String nodeId = msg.body().getString("nodeId");
+    long now = System.currentTimeMillis();
+    for (Object o : msg.body().getJsonArray("results", new JsonArray())) {
+      JsonObject r = (JsonObject) o;
+      Task t = tasks.get(r.getString("id"));
+      if (t == null) {
+        continue;
+      }
+      int attempt = r.getInteger("attempt", 0);
+      String event = r.getString("event", "");
+      boolean current = attempt == t.attempt() && nodeId.equals(t.nodeId());
+      if (!"STARTED".equals(event) && !"PROGRESS".equals(event)) {
+        release(nodeId, t.id(), current || t.state().terminal());
+      }
+      if (t.state().terminal()) {
+        continue; // a late report for a task that already ended: it never ends twice
+      }
+      switch (event) {
+        case "STARTED" -> {
+          if (current && t.moveTo(TaskState.RUNNING, term, "running on " + t.nodeId(), now)) {
+            t.attemptEvent("startedAt", now);
+            changed(t);
+          }
+        }
+        case "PROGRESS" -> {
+          if (current) {
+            t.progress(r.getJsonObject("progress"));
+            dirty.add(t.id());
+            scheduleFlush();
+          }
+        }
+        case "COMPLETED" -> {
+          // Any attempt's success completes the task (execution is at-least-once); a newer attempt elsewhere
+          // is cancelled.
+          if (!current && (t.state() == TaskState.ASSIGNED || t.state() == TaskState.RUNNING)) {
+            cancelOn(t.nodeId(), t, "an earlier attempt completed the task");
+            release(t.nodeId(), t.id(), true);
+          }
+          t.endAttempt("COMPLETED", null, now);
+          t.result(r.getJsonObject("result", new JsonObject()));
+          if (t.state() == TaskState.PENDING || t.state() == TaskState.RETRYING) {
+            queue.remove(t);
+            t.moveTo(TaskState.ASSIGNED, term, "completed by an earlier attempt", now);
+          }
+          t.moveTo(TaskState.COMPLETED, term, "completed on " + nodeId, now);
+          reliability(nodeId, true, t.id(), now);
+          changed(t);
+        }
+        case "FAILED", "CANCELLED" -> {
+          if (current) {
+            JsonObject err = r.getJsonObject("error", error("EXECUTION_FAILED", "the attempt failed"));
+            boolean retryable = r.getBoolean("retryable", true) && !"CANCELLED".equals(event);
+            reliability(nodeId, false, t.id(), now);
+            attemptFailed(t, err, retryable, now);
+          }
+        }
+        default -> LOG.debug("ignored result event '{}' for task {}", event, t.id());
+      }
+    }
+    msg.reply(new JsonObject().put("ok", true));
+    schedulePump();
+  }
+
+  private void release(String nodeId, String taskId, boolean really) {
+    if (!really) {
+      return;
+    }
+    Set<String> ids = inflight.get(nodeId);
+    if (ids != null && ids.remove(taskId)) {
+      Placement.Worker w = workers.get(nodeId);
+      if (w != null) {
+        w.inflight = Math.max(0, w.inflight - 1);
+      }
+    }
+  }
+
+  private void reliability(String nodeId, boolean ok, String taskId, long now) {
+    Placement.Worker w = worker(nodeId);
+    w.successRatio = 0.9 * w.successRatio + 0.1 * (ok ? 1 : 0);
+    if (ok) {
+      return;
+    }
+    w.recentFailures.put(taskId, now);
+    w.recentFailures.values().removeIf(at -> now - at > FAILURE_WINDOW_MS);
+    if (w.recentFailures.size() >= QUARANTINE_FAILURES && w.successRatio < 0.5 && w.quarantinedUntil <= now) {
+      w.quarantinedUntil = now + QUARANTINE_MS;
+      LOG.warn("node {} quarantined for {} s: {} different tasks failed there within {} s", nodeId,
+          QUARANTINE_MS / 1000, w.recentFailures.size(), FAILURE_WINDOW_MS / 1000);
+      vertx.eventBus().publish(TaskAddresses.EVENTS, new JsonObject().put("event", "NODE_QUARANTINED")
+          .put("nodeId", nodeId).put("until", java.time.Instant.ofEpochMilli(w.quarantinedUntil).toString()));
+    }
+  }
+
+  /** The current attempt failed: retry with backoff (preferring another node) or fail the task. */
+  private void attemptFailed(Task t, JsonObject err, boolean retryable, long now) {
+    String nodeId = t.nodeId();
+    release(nodeId, t.id(), true);
+    t.endAttempt("FAILED", err, now);
+    if (retryable && t.attempt() < t.spec().maxAttempts()) {
+      long base = settings.retryBaseMs() << Math.min(20, Math.max(0, t.attempt() - 1));
+      long backoff = Math.min(settings.retryMaxMs(), base);
+      long jittered = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+      if (t.state() == TaskState.ASSIGNED || t.state() == TaskState.RUNNING) {
+        t.moveTo(TaskState.RETRYING, term, err.getString("code") + ": " + err.getString("message")
+            + "; retry in " + jittered + " ms", now);
+      }
+      t.readyAt(now + jittered);
+      timers.add(new Timer(now + jittered, t.id(), t.attempt(), Kind.READY));
+    } else {
+      t.error(err.copy().put("attempts", t.toJson().getJsonArray("attemptHistory")));
+      queue.remove(t);
+      t.moveTo(TaskState.FAILED, term, retryable ? "failed " + t.attempt() + " of " + t.spec().maxAttempts()
+          + " attempts" : "failed: " + err.getString("code"), now);
+    }
+    changed(t);
+  }
+
+  private void cancelOn(String nodeId, Task t, String reason) {
+    vertx.eventBus().request(TaskAddresses.cancel(nodeId), new JsonObject().put("term", term).put("reason", reason)
+        .put("tasks", new JsonArray().add(new JsonObject().put("id", t.id()).put("attempt", t.attempt()))),
+        new DeliveryOptions().setSendTimeout(5_000));
+  }
+
+  // ---- queue, timers and placement ---------------------------------------------------------------------
+
+  private void enqueue(Task t, long now) {
+    if (t.state() != TaskState.PENDING) {
+      return;
+    }
+    if (t.readyAt() > now) {
+      t.reason("not before " + java.time.Instant.ofEpochMilli(t.readyAt()));
+      timers.add(new Timer(t.readyAt(), t.id(), t.attempt(), Kind.READY));
+      return;
+    }
+    queue.add(t);
+    schedulePump();
+  }
+
+  private void tick() {
+    long now = System.currentTimeMillis();
+    while (!timers.isEmpty() && timers.peek().at <= now) {
+      Timer tm = timers.poll();
+      Task t = tasks.get(tm.taskId);
+      if (t == null || t.state().terminal()) {
+        continue;
+      }
+      switch (tm.kind) {
+        case READY -> {
+          if (t.state() == TaskState.RETRYING && tm.attempt == t.attempt()) {
+            t.moveTo(TaskState.PENDING, term, "waiting for a worker (attempt " + (t.attempt() + 1) + ")", now);
+            changed(t);
+            enqueue(t, now);
+          } else if (t.state() == TaskState.PENDING && t.readyAt() <= now) {
+            enqueue(t, now);
+          }
+        }
+        case ATTEMPT_TIMEOUT -> {
+          if (tm.attempt == t.attempt() && (t.state() == TaskState.ASSIGNED || t.state() == TaskState.RUNNING)) {
+            cancelOn(t.nodeId(), t, "start-to-close timeout");
+            attemptFailed(t, error("TIMEOUT", "attempt " + t.attempt() + " ran longer than " + t.spec().timeoutMs()
+                + " ms on node " + t.nodeId()), true, now);
+          }
+        }
+        case DEADLINE -> {
+          if (t.state() == TaskState.PENDING || t.state() == TaskState.RETRYING) {
+            queue.remove(t);
+            t.error(error("DEADLINE_EXCEEDED", "not started by its deadline "
+                + java.time.Instant.ofEpochMilli(t.spec().deadline())));
+            t.moveTo(TaskState.FAILED, term, "deadline passed before it started", now);
+            changed(t);
+          }
+        }
+        default -> { }
+      }
+    }
+    schedulePump();
+  }
+
+  private void schedulePump() {
+    if (!pumpScheduled && term != 0) {
+      pumpScheduled = true;
+      vertx.runOnContext(v -> {
+        pumpScheduled = false;
+        pump();
+      });
+    }
+  }
+
+  /** Places as many queued tasks as the workers' free slots allow, best first across placement classes. */
+  private void pump() {
+    if (term == 0 || queue.size() == 0) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    int free = 0;
+    for (Placement.Worker w : workers.values()) {
+      if (w.available(now)) {
+        free += w.free();
+      }
+    }
+    PriorityQueue<TaskQueue.PlacementClass> heads = new PriorityQueue<>(
+        (a, b) -> queue.order().compare(a.tasks.peek(), b.tasks.peek()));
+    for (TaskQueue.PlacementClass c : queue.classes()) {
+      boolean possible = workers.values().stream().anyMatch(w -> w.canRun(c.sample.spec()));
+      if (!possible) {
+        explainUnplaceable(c);
+        continue;
+      }
+      heads.add(c);
+    }
+    Map<String, JsonArray> batches = new HashMap<>();
+    while (free > 0 && !heads.isEmpty()) {
+      TaskQueue.PlacementClass c = heads.poll();
+      Task t = c.tasks.peek();
+      List<Placement.Candidate> ranked = placement.rank(t, workers.values(), now);
+      if (ranked.isEmpty()) {
+        continue; // no worker of this class has a free slot now; the others may
+      }
+      queue.poll(c);
+      Placement.Worker w = ranked.get(0).worker();
+      t.assign(w.id, w.info.name(), Placement.explain(ranked), term, now);
+      t.moveTo(TaskState.ASSIGNED, term, "assigned to " + w.info.name(), now);
+      w.inflight++;
+      free--;
+      inflight.computeIfAbsent(w.id, k -> new HashSet<>()).add(t.id());
+      timers.add(new Timer(now + t.spec().ackTimeoutMs() + t.spec().timeoutMs(), t.id(), t.attempt(),
+          Kind.ATTEMPT_TIMEOUT));
+      changed(t);
+      batches.computeIfAbsent(w.id, k -> new JsonArray()).add(new JsonObject().put("id", t.id())
+          .put("type", t.spec().type()).put("payload", t.spec().payload()).put("attempt", t.attempt())
+          .put("deadline", now + t.spec().ackTimeoutMs() + t.spec().timeoutMs())
+          .put("ackTimeoutMs", t.spec().ackTimeoutMs()));
+      if (!c.tasks.isEmpty()) {
+        heads.add(c);
+      }
+    }
+    batches.forEach(this::send);
+  }
+
+  private void explainUnplaceable(TaskQueue.PlacementClass c) {
+    TaskSpec s = c.sample.spec();
+    boolean typeKnown = workers.values().stream().anyMatch(w -> w.info != null && w.info.slotsTotal() > 0
+        && w.info.taskTypes().contains(s.type()));
+    String why = !typeKnown ? "no worker runs task type '" + s.type() + "'"
+        : "no worker offers every required capability " + s.requiredCapabilities();
+    for (Task t : queue.tasksOf(c)) {
+      if (!why.equals(t.reason())) {
+        t.reason(why);
+        dirty.add(t.id());
+      }
+    }
+    scheduleFlush();
+  }
+
+  /** Sends one batch of assignments; the reply is the worker's ACK. No reply in time: back to the queue. */
+  private void send(String nodeId, JsonArray batch) {
+    long maxAck = 0;
+    for (Object o : batch) {
+      maxAck = Math.max(maxAck, ((JsonObject) o).getLong("ackTimeoutMs"));
+    }
+    long ackTimeout = maxAck;
+    long myTerm = term;
+    // Assignments go out only once their ASSIGNED records are stored, so a new leader always knows them.
+    flush().compose(v -> vertx.eventBus().<JsonObject>request(TaskAddresses.assign(nodeId),
+            new JsonObject().put("term", myTerm).put("leaderId", node.id()).put("tasks", batch),
+            new DeliveryOptions().setSendTimeout(ackTimeout)))
+        .onComplete(ar -> {
+          if (term != myTerm) {
+            return;
+          }
+          long now = System.currentTimeMillis();
+          if (ar.succeeded()) {
+            JsonObject reply = ar.result().body();
+            for (Object o : reply.getJsonArray("accepted", new JsonArray())) {
+              Task t = tasks.get(String.valueOf(o));
+              if (t != null) {
+                t.attemptEvent("ackedAt", now);
+              }
+            }
+            for (Object o : reply.getJsonArray("refused", new JsonArray())) {
+              JsonObject r = (JsonObject) o;
+              Task t = tasks.get(r.getString("id"));
+              if (t != null && t.state() == TaskState.ASSIGNED && nodeId.equals(t.nodeId())) {
+                attemptFailed(t, error("REFUSED", "node " + nodeId + " refused the assignment: "
+                    + r.getString("reason")), true, now);
+              }
+            }
+          } else {
+            BusError e = BusError.from(ar.cause());
+            for (Object o : batch) {
+              Task t = tasks.get(((JsonObject) o).getString("id"));
+              if (t != null && t.state() == TaskState.ASSIGNED && nodeId.equals(t.nodeId())
+                  && t.attempt() == ((JsonObject) o).getInteger("attempt")) {
+                attemptFailed(t, error("ACK_TIMEOUT", "node " + nodeId + " did not acknowledge the assignment: "
+                    + e.message()), true, now);
+              }
+            }
+          }
+          schedulePump();
+        });
+  }
+
+  // ---- persistence ---------------------------------------------------------------------------------------
+
+  private void changed(Task t) {
+    dirty.add(t.id());
+    vertx.eventBus().publish(TaskAddresses.EVENTS, new JsonObject().put("id", t.id()).put("state", t.state().name())
+        .put("attempt", t.attempt()).put("nodeId", t.nodeId()).put("type", t.spec().type())
+        .put("reason", t.reason()).put("at", System.currentTimeMillis()));
+    scheduleFlush();
+  }
+
+  private void scheduleFlush() {
+    if (!flushScheduled && !flushing) {
+      flushScheduled = true;
+      vertx.setTimer(FLUSH_MS, id -> {
+        flushScheduled = false;
+        doFlush();
+      });
+    }
+  }
+
+  /** @return completed once every change made so far is in the map and the mirror */
+  private Future<Void> flush() {
+    if (dirty.isEmpty() && !flushing) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> p = Promise.promise();
+    flushWaiters.add(p);
+    scheduleFlush();
+    return p.future();
+  }
+
+  private void doFlush() {
+    if (flushing || term == 0) {
+      return;
+    }
+    if (dirty.isEmpty()) {
+      completeWaiters(null);
+      return;
+    }
+    flushing = true;
+    List<String> ids = new ArrayList<>(dirty);
+    dirty.clear();
+    List<JsonObject> rows = new ArrayList<>(ids.size());
+    Map<String, String> entries = new HashMap<>();
+    for (String id : ids) {
+      Task t = tasks.get(id);
+      if (t != null) {
+        JsonObject j = t.toJson();
+        rows.add(j);
+        entries.put(id, j.encode());
+      }
+    }
+    List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
+    flushWaiters.clear();
+    long myTerm = term;
+    Future<Void> toMap = Future.fromCompletionStage(map.putAllAsync(entries), vertx.getOrCreateContext());
+    Future.all(toMap, mirror(rows)).onComplete(ar -> {
+      flushing = false;
+      if (ar.failed()) {
+        LOG.error("storing {} task change(s) failed", rows.size(), ar.cause());
+        if (term == myTerm) {
+          dirty.addAll(ids); // try again
+        }
+      }
+      for (Promise<Void> p : waiting) {
+        if (ar.succeeded()) {
+          p.tryComplete();
+        } else {
+          p.tryFail(ar.cause());
+        }
+      }
+      if (!dirty.isEmpty() || !flushWaiters.isEmpty()) {
+        scheduleFlush();
+      }
+    });
+  }
+
+  private void completeWaiters(Throwable err) {
+    List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
+    flushWaiters.clear();
+    waiting.forEach(p -> {
+      if (err == null) {
+        p.tryComplete();
+      } else {
+        p.tryFail(err);
+      }
+    });
+  }
+
+  private Future<Void> mirror(List<JsonObject> rows) {
+    if (rows.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Future<?>> parts = new ArrayList<>();
+    for (int i = 0; i < rows.size(); i += FLUSH_MAX) {
+      JsonArray chunk = new JsonArray(new ArrayList<>(rows.subList(i, Math.min(rows.size(), i + FLUSH_MAX))));
+      parts.add(vertx.eventBus().request(TaskAddresses.STORE_PUT, new JsonObject().put("term", term)
+          .put("tasks", chunk), new DeliveryOptions().setSendTimeout(30_000)));
+    }
+    return Future.all(parts).mapEmpty();
+  }
+
+  static JsonObject error(String code, String message) {
+    return new JsonObject().put("code", code).put("message", message);
+  }
+}

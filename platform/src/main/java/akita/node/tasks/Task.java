@@ -1,0 +1,256 @@
+package akita.node.tasks;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * A task's full record: its description, its state and the history of its attempts. Owned and changed
+ * only by the leader's scheduler; everyone else sees its JSON. Every change goes through
+ * {@link #moveTo}, which refuses a transition the state machine does not allow and stamps the term.
+ */
+public final class Task {
+
+  private final String id;
+  private final TaskSpec spec;
+  private final long submittedAt;
+  private final long seq;
+  private TaskState state = TaskState.PENDING;
+  private int attempt;
+  private String nodeId;
+  private String nodeName;
+  private JsonObject result;
+  private JsonObject error;
+  private JsonObject progress;
+  private String reason;
+  private JsonObject placement;
+  private long updatedAt;
+  private long finishedAt;
+  private long term;
+  private long version;
+  /** Earliest time the task may be placed (notBefore, or the end of a retry backoff). */
+  private long readyAt;
+  private final Set<String> failedOn = new LinkedHashSet<>();
+  private final JsonArray attempts = new JsonArray();
+
+  /**
+   * A newly submitted task.
+   *
+   * @param id its id
+   * @param spec what was submitted
+   * @param submittedAt when (epoch ms)
+   * @param seq the leader's submission counter, for FIFO order within a priority
+   * @param term the leader's term
+   */
+  public Task(String id, TaskSpec spec, long submittedAt, long seq, long term) {
+    this.id = id;
+    this.spec = spec;
+    this.submittedAt = submittedAt;
+    this.seq = seq;
+    this.term = term;
+    this.updatedAt = submittedAt;
+    this.readyAt = Math.max(spec.notBefore(), 0);
+    this.version = 1;
+  }
+
+  /**
+   * Moves the task to another state.
+   *
+   * @param to the new state
+   * @param term the leader's term, stamped on the change
+   * @param why the reason, for the record
+   * @param now the time (epoch ms)
+   * @return {@code false} (and nothing changed) if the state machine does not allow it
+   */
+  public boolean moveTo(TaskState to, long term, String why, long now) {
+    if (!state.canMoveTo(to)) {
+      return false;
+    }
+    state = to;
+    this.term = term;
+    this.reason = why;
+    this.updatedAt = now;
+    this.version++;
+    if (to.terminal()) {
+      finishedAt = now;
+    }
+    return true;
+  }
+
+  /** Starts a new attempt on a node. */
+  void assign(String node, String name, JsonObject placement, long term, long now) {
+    attempt++;
+    nodeId = node;
+    nodeName = name;
+    this.placement = placement;
+    attempts.add(new JsonObject().put("attempt", attempt).put("nodeId", node).put("nodeName", name)
+        .put("assignedAt", iso(now)).put("term", term));
+  }
+
+  /** Records on the current attempt what happened to it. */
+  void attemptEvent(String field, long now) {
+    JsonObject a = currentAttempt();
+    if (a != null) {
+      a.put(field, iso(now));
+    }
+  }
+
+  /** Ends the current attempt with an outcome and, for a failure, its error. */
+  void endAttempt(String outcome, JsonObject err, long now) {
+    JsonObject a = currentAttempt();
+    if (a != null && !a.containsKey("outcome")) {
+      a.put("endedAt", iso(now)).put("outcome", outcome);
+      if (err != null) {
+        a.put("error", err);
+      }
+    }
+    if (err != null && nodeId != null) {
+      failedOn.add(nodeId);
+    }
+  }
+
+  private JsonObject currentAttempt() {
+    return attempts.isEmpty() ? null : attempts.getJsonObject(attempts.size() - 1);
+  }
+
+  private static String iso(long ms) {
+    return Instant.ofEpochMilli(ms).toString();
+  }
+
+  // ---- accessors ----------------------------------------------------------------------------------------
+
+  public String id() {
+    return id;
+  }
+
+  public TaskSpec spec() {
+    return spec;
+  }
+
+  public TaskState state() {
+    return state;
+  }
+
+  public int attempt() {
+    return attempt;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public long seq() {
+    return seq;
+  }
+
+  public long submittedAt() {
+    return submittedAt;
+  }
+
+  public long readyAt() {
+    return readyAt;
+  }
+
+  void readyAt(long at) {
+    readyAt = at;
+  }
+
+  public long term() {
+    return term;
+  }
+
+  public long version() {
+    return version;
+  }
+
+  public Set<String> failedOn() {
+    return failedOn;
+  }
+
+  void result(JsonObject r) {
+    result = r;
+  }
+
+  void error(JsonObject e) {
+    error = e;
+  }
+
+  void progress(JsonObject p) {
+    progress = p;
+    version++;
+  }
+
+  void reason(String r) {
+    if (!java.util.Objects.equals(reason, r)) {
+      reason = r;
+      version++;
+    }
+  }
+
+  public String reason() {
+    return reason;
+  }
+
+  /** @return the task as the API shows it and as the stores keep it */
+  public JsonObject toJson() {
+    JsonObject o = spec.toJson()
+        .put("id", id)
+        .put("state", state.name())
+        .put("attempts", attempt)
+        .put("nodeId", nodeId)
+        .put("nodeName", nodeName)
+        .put("result", result)
+        .put("error", error)
+        .put("progress", progress)
+        .put("reason", reason)
+        .put("placement", placement)
+        .put("submittedAt", iso(submittedAt))
+        .put("updatedAt", iso(updatedAt))
+        .put("finishedAt", finishedAt == 0 ? null : iso(finishedAt))
+        .put("term", term)
+        .put("version", version)
+        .put("seq", seq)
+        .put("readyAt", readyAt)
+        .put("failedOn", new JsonArray(new java.util.ArrayList<>(failedOn)))
+        .put("attemptHistory", attempts.copy());
+    return o;
+  }
+
+  /**
+   * Reads a task back from its JSON (a store, a map entry).
+   *
+   * @param o as written by {@link #toJson()}
+   * @return the task
+   */
+  public static Task fromJson(JsonObject o) {
+    JsonObject specJson = o.copy();
+    for (String f : new String[] {"id", "state", "attempts", "nodeId", "nodeName", "result", "error", "progress",
+        "reason", "placement", "submittedAt", "updatedAt", "finishedAt", "term", "version", "seq", "readyAt",
+        "failedOn", "attemptHistory"}) {
+      specJson.remove(f);
+    }
+    specJson.fieldNames().removeIf(f -> specJson.getValue(f) == null);
+    TaskSpec spec = TaskSpec.fromJson(specJson, new TaskSpec.Limits(Long.MAX_VALUE, 1, 100, 1),
+        o.getString("submitter"));
+    Task t = new Task(o.getString("id"), spec, Instant.parse(o.getString("submittedAt")).toEpochMilli(),
+        o.getLong("seq", 0L), o.getLong("term", 0L));
+    t.state = TaskState.valueOf(o.getString("state"));
+    t.attempt = o.getInteger("attempts", 0);
+    t.nodeId = o.getString("nodeId");
+    t.nodeName = o.getString("nodeName");
+    t.result = o.getJsonObject("result");
+    t.error = o.getJsonObject("error");
+    t.progress = o.getJsonObject("progress");
+    t.reason = o.getString("reason");
+    t.placement = o.getJsonObject("placement");
+    t.updatedAt = Instant.parse(o.getString("updatedAt")).toEpochMilli();
+    t.finishedAt = o.getString("finishedAt") == null ? 0 : Instant.parse(o.getString("finishedAt")).toEpochMilli();
+    t.version = o.getLong("version", 1L);
+    t.readyAt = o.getLong("readyAt", 0L);
+    o.getJsonArray("failedOn", new JsonArray()).forEach(n -> t.failedOn.add(String.valueOf(n)));
+    o.getJsonArray("attemptHistory", new JsonArray()).forEach(a -> t.attempts.add(a));
+    return t;
+  }
+}

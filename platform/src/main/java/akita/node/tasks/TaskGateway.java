@@ -1,0 +1,77 @@
+package akita.node.tasks;
+
+import akita.node.bus.BusError;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The one way into the task service, shared by every door (REST, the public event-bus RPC): validates with
+ * the node's limits, then forwards to the leader. Failures are {@link BusError}s with the stable codes:
+ * 400 INVALID_TASK (with the field), 404 TASK_NOT_FOUND, 409 TASK_FINISHED, 503 NO_LEADER.
+ */
+public final class TaskGateway {
+
+  private static final long TIMEOUT_MS = 30_000;
+
+  private final Vertx vertx;
+  private final TaskSpec.Limits limits;
+
+  /**
+   * @param vertx the node's Vert.x
+   * @param limits this node's task limits and defaults
+   */
+  public TaskGateway(Vertx vertx, TaskSpec.Limits limits) {
+    this.vertx = vertx;
+    this.limits = limits;
+  }
+
+  /**
+   * Submits a task.
+   *
+   * @param task the task JSON as received
+   * @param submitter who submits, when the task does not say
+   * @return the stored task, with {@code created} false when an idempotency key matched
+   */
+  public Future<JsonObject> submit(JsonObject task, String submitter) {
+    TaskSpec spec;
+    try {
+      spec = TaskSpec.fromJson(task, limits, submitter);
+    } catch (TaskValidationException e) {
+      return Future.failedFuture(new BusError(400, "INVALID_TASK", e.getMessage()).asException());
+    }
+    return leader(TaskAddresses.LEADER_SUBMIT, new JsonObject().put("task", spec.toJson())
+        .put("submitter", spec.submitter()));
+  }
+
+  /** @return the task with that id */
+  public Future<JsonObject> get(String id) {
+    return leader(TaskAddresses.LEADER_GET, new JsonObject().put("id", id));
+  }
+
+  /** @return a page of tasks, newest first */
+  public Future<JsonObject> list(JsonObject query) {
+    return leader(TaskAddresses.LEADER_LIST, query);
+  }
+
+  /** @return the cancelled task */
+  public Future<JsonObject> cancel(String id, String reason) {
+    return leader(TaskAddresses.LEADER_CANCEL, new JsonObject().put("id", id).put("reason", reason));
+  }
+
+  private Future<JsonObject> leader(String address, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
+        .map(Message::body)
+        .recover(err -> {
+          if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+            return Future.failedFuture(new BusError(503, "NO_LEADER", "the cluster has no leader scheduling "
+                + "tasks right now (an election or a lost quorum); retry shortly").asException());
+          }
+          return Future.failedFuture(err);
+        });
+  }
+}

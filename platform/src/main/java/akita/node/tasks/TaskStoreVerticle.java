@@ -1,0 +1,167 @@
+package akita.node.tasks;
+
+import akita.node.bus.BusError;
+import akita.node.storage.Database;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's durable mirror of the task table in SQLite. Writes arriving while a transaction is in flight
+ * are committed together in the next one (group commit). A row is replaced only by a write with a higher
+ * {@code (term, version)}: the store refuses a deposed leader's stale writes.
+ */
+public final class TaskStoreVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TaskStoreVerticle.class);
+  private static final int MAX_BATCH = 1_000;
+  static final String LIST = "akita.tasks.store.list";
+  static final String GET = "akita.tasks.store.get";
+
+  private static final String UPSERT = "INSERT INTO tasks (id, seq, state, type, node_id, priority, idempotency_key, "
+      + "submitted_at, updated_at, term, version, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      + "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, state = excluded.state, type = excluded.type, "
+      + "node_id = excluded.node_id, priority = excluded.priority, idempotency_key = excluded.idempotency_key, "
+      + "updated_at = excluded.updated_at, term = excluded.term, version = excluded.version, json = excluded.json "
+      + "WHERE excluded.term > tasks.term OR (excluded.term = tasks.term AND excluded.version > tasks.version)";
+
+  private record Pending(List<Tuple> rows, Promise<Void> done) {
+  }
+
+  private final Database db;
+  private final String nodeId;
+  private final List<Pending> queue = new ArrayList<>();
+  private boolean writing;
+
+  /**
+   * @param db the node's database
+   * @param nodeId this node's id (its recovery address)
+   */
+  public TaskStoreVerticle(Database db, String nodeId) {
+    this.db = db;
+    this.nodeId = nodeId;
+  }
+
+  @Override
+  public Future<?> start() {
+    var bus = vertx.eventBus();
+    return Future.all(List.of(
+        bus.<JsonObject>localConsumer(TaskAddresses.STORE_PUT, this::onPut).completion(),
+        bus.<JsonObject>localConsumer(TaskAddresses.STORE_RECOVER, this::onRecover).completion(),
+        bus.<JsonObject>consumer(TaskAddresses.RECOVER_PREFIX + nodeId, this::onRecover).completion(),
+        bus.<JsonObject>localConsumer(LIST, this::onList).completion(),
+        bus.<JsonObject>localConsumer(GET, this::onGet).completion()));
+  }
+
+  private void onPut(Message<JsonObject> msg) {
+    JsonArray tasks = msg.body().getJsonArray("tasks", new JsonArray());
+    List<Tuple> rows = new ArrayList<>(tasks.size());
+    for (Object o : tasks) {
+      JsonObject t = (JsonObject) o;
+      rows.add(Tuple.tuple().addString(t.getString("id")).addLong(t.getLong("seq")).addString(t.getString("state"))
+          .addString(t.getString("type")).addString(t.getString("nodeId")).addInteger(t.getInteger("priority"))
+          .addString(t.getString("idempotencyKey"))
+          .addLong(Instant.parse(t.getString("submittedAt")).toEpochMilli())
+          .addLong(Instant.parse(t.getString("updatedAt")).toEpochMilli())
+          .addLong(t.getLong("term")).addLong(t.getLong("version")).addString(t.encode()));
+    }
+    Promise<Void> done = Promise.promise();
+    queue.add(new Pending(rows, done));
+    flush();
+    done.future().onSuccess(v -> msg.reply(new JsonObject().put("ok", true)))
+        .onFailure(err -> new BusError(503, "STORE_UNAVAILABLE", "the task store could not be written: "
+            + err.getMessage()).failOn(msg));
+  }
+
+  private void flush() {
+    if (writing || queue.isEmpty()) {
+      return;
+    }
+    List<Pending> batch = new ArrayList<>();
+    List<Tuple> rows = new ArrayList<>();
+    while (!queue.isEmpty() && rows.size() < MAX_BATCH) {
+      Pending p = queue.remove(0);
+      batch.add(p);
+      rows.addAll(p.rows);
+    }
+    writing = true;
+    db.write(conn -> conn.preparedQuery(UPSERT).executeBatch(rows))
+        .onComplete(ar -> {
+          writing = false;
+          if (ar.failed()) {
+            LOG.error("writing {} task row(s) failed", rows.size(), ar.cause());
+          }
+          for (Pending p : batch) {
+            if (ar.succeeded()) {
+              p.done.complete();
+            } else {
+              p.done.fail(ar.cause());
+            }
+          }
+          flush();
+        });
+  }
+
+  private void onRecover(Message<JsonObject> msg) {
+    db.reader().query("SELECT json FROM tasks WHERE state NOT IN ('COMPLETED', 'FAILED', 'CANCELLED') ORDER BY seq")
+        .execute()
+        .onSuccess(rows -> {
+          JsonArray out = new JsonArray();
+          for (Row r : rows) {
+            out.add(new JsonObject(r.getString("json")));
+          }
+          msg.reply(new JsonObject().put("tasks", out));
+        })
+        .onFailure(err -> new BusError(503, "STORE_UNAVAILABLE", err.getMessage()).failOn(msg));
+  }
+
+  private void onGet(Message<JsonObject> msg) {
+    db.reader().preparedQuery("SELECT json FROM tasks WHERE id = ?").execute(Tuple.of(msg.body().getString("id")))
+        .onSuccess(rows -> msg.reply(rows.size() == 0 ? new JsonObject()
+            : new JsonObject().put("task", new JsonObject(rows.iterator().next().getString("json")))))
+        .onFailure(err -> new BusError(503, "STORE_UNAVAILABLE", err.getMessage()).failOn(msg));
+  }
+
+  /** Lists tasks newest first; the cursor is the {@code seq} to continue below. */
+  private void onList(Message<JsonObject> msg) {
+    JsonObject q = msg.body();
+    StringBuilder sql = new StringBuilder("SELECT json, seq FROM tasks WHERE seq < ?");
+    Tuple args = Tuple.of(q.getLong("cursor", Long.MAX_VALUE));
+    if (q.getString("state") != null) {
+      sql.append(" AND state = ?");
+      args.addString(q.getString("state"));
+    }
+    if (q.getString("type") != null) {
+      sql.append(" AND type = ?");
+      args.addString(q.getString("type"));
+    }
+    if (q.getString("node") != null) {
+      sql.append(" AND node_id = ?");
+      args.addString(q.getString("node"));
+    }
+    int limit = q.getInteger("limit", 100);
+    sql.append(" ORDER BY seq DESC LIMIT ?");
+    args.addInteger(limit);
+    db.reader().preparedQuery(sql.toString()).execute(args)
+        .onSuccess(rows -> {
+          JsonArray out = new JsonArray();
+          long last = -1;
+          for (Row r : rows) {
+            out.add(new JsonObject(r.getString("json")));
+            last = r.getLong("seq");
+          }
+          msg.reply(new JsonObject().put("tasks", out).put("nextCursor", out.size() == limit ? last : null));
+        })
+        .onFailure(err -> new BusError(503, "STORE_UNAVAILABLE", err.getMessage()).failOn(msg));
+  }
+}

@@ -1,0 +1,263 @@
+package akita.node.worker;
+
+import akita.api.task.TaskException;
+import akita.node.NodeContext;
+import akita.node.bus.BusError;
+import akita.node.cluster.TermFence;
+import akita.node.plugin.PluginService;
+import akita.node.tasks.TaskAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the tasks the leader assigns to this node. An assignment batch is acknowledged by its reply; each
+ * attempt runs through its plugin's executor, is cancelled at its deadline or on the leader's request, and
+ * its start, progress and end are reported to the leader in batches. Reports that cannot be delivered (no
+ * leader during a failover) are kept and sent again until a leader takes them.
+ */
+public final class WorkerVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerVerticle.class);
+  private static final long REPORT_MS = 2;
+  private static final int REPORT_MAX = 512;
+  private static final long REPORT_RETRY_MS = 250;
+
+  private record Attempt(int attempt, AttemptContext context, long timer) {
+  }
+
+  private final NodeContext node;
+  private final PluginService plugins;
+  private final TermFence fence;
+  private final int slots;
+  private final long drainMs;
+  private final Map<String, Attempt> running = new HashMap<>();
+  private final List<JsonObject> reports = new ArrayList<>();
+  private boolean reporting;
+  private boolean reportScheduled;
+  private boolean stopping;
+  private Promise<Void> drained;
+
+  /**
+   * @param node this node
+   * @param plugins the executors
+   * @param fence this node's term fence
+   * @param slots how many attempts run at once
+   * @param drainMs how long a graceful stop waits for running attempts before it cancels them
+   */
+  public WorkerVerticle(NodeContext node, PluginService plugins, TermFence fence, int slots, long drainMs) {
+    this.node = node;
+    this.plugins = plugins;
+    this.fence = fence;
+    this.slots = slots;
+    this.drainMs = drainMs;
+  }
+
+  @Override
+  public Future<?> start() {
+    var bus = vertx.eventBus();
+    return Future.all(List.of(
+        bus.<JsonObject>consumer(TaskAddresses.assign(node.id()), this::onAssign).completion(),
+        bus.<JsonObject>consumer(TaskAddresses.cancel(node.id()), this::onCancel).completion(),
+        bus.<JsonObject>consumer(TaskAddresses.running(node.id()), this::onRunning).completion()));
+  }
+
+  /** Graceful stop: take no new work, let running attempts finish (the node's shutdown timeout bounds it). */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    if (running.isEmpty() && reports.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    LOG.info("worker stopping: waiting up to {} ms for {} running attempt(s)", drainMs, running.size());
+    drained = Promise.promise();
+    vertx.setTimer(Math.max(1, drainMs), id -> {
+      if (!drained.future().isComplete()) {
+        LOG.warn("worker stopping: cancelling {} attempt(s) still running; the leader retries them elsewhere",
+            running.size());
+        running.values().forEach(a -> a.context.cancel("the node is shutting down"));
+        vertx.setTimer(1_000, x -> drained.tryComplete());
+      }
+    });
+    return drained.future();
+  }
+
+  private boolean fenced(Message<JsonObject> msg) {
+    JsonObject b = msg.body();
+    if (b == null || !(b.getValue("term") instanceof Number)) {
+      new BusError(400, "BAD_COMMAND", "a leader command needs a numeric 'term'").failOn(msg);
+      return false;
+    }
+    long term = b.getLong("term");
+    if (!fence.admit(term)) {
+      new BusError(409, "STALE_TERM", "term " + term + " is older than term " + fence.highest()
+          + " this node has seen; the sender is no longer the leader").failOn(msg);
+      return false;
+    }
+    return true;
+  }
+
+  private void onAssign(Message<JsonObject> msg) {
+    if (!fenced(msg)) {
+      return;
+    }
+    JsonArray accepted = new JsonArray();
+    JsonArray refused = new JsonArray();
+    for (Object o : msg.body().getJsonArray("tasks", new JsonArray())) {
+      JsonObject a = (JsonObject) o;
+      String id = a.getString("id");
+      if (stopping) {
+        refused.add(new JsonObject().put("id", id).put("reason", "the node is shutting down"));
+      } else if (running.containsKey(id)) {
+        accepted.add(id); // a repeated assignment of an attempt already running here
+      } else if (running.size() >= slots) {
+        refused.add(new JsonObject().put("id", id).put("reason", "no free slot (" + slots + " in use)"));
+      } else {
+        begin(a);
+        accepted.add(id);
+      }
+    }
+    msg.reply(new JsonObject().put("accepted", accepted).put("refused", refused));
+    publishLoad();
+  }
+
+  private void begin(JsonObject a) {
+    String id = a.getString("id");
+    int attempt = a.getInteger("attempt", 1);
+    long deadline = a.getLong("deadline", System.currentTimeMillis() + 60_000);
+    AttemptContext.Spec spec = new AttemptContext.Spec(id, a.getString("type"), attempt,
+        a.getJsonObject("payload", new JsonObject()), Instant.ofEpochMilli(deadline), Map.of());
+    PluginService.Running r = plugins.run(spec, p -> report(new JsonObject().put("id", id).put("attempt", attempt)
+        .put("event", "PROGRESS").put("progress", p.toJson())));
+    long timer = vertx.setTimer(Math.max(1, deadline - System.currentTimeMillis()),
+        t -> r.context().cancel("the attempt ran past its deadline"));
+    running.put(id, new Attempt(attempt, r.context(), timer));
+    report(new JsonObject().put("id", id).put("attempt", attempt).put("event", "STARTED"));
+    r.result().onComplete(ar -> {
+      Attempt done = running.remove(id);
+      if (done != null) {
+        vertx.cancelTimer(done.timer);
+      }
+      JsonObject rep = new JsonObject().put("id", id).put("attempt", attempt);
+      if (ar.succeeded()) {
+        rep.put("event", "COMPLETED").put("result", ar.result());
+      } else {
+        Throwable err = ar.cause();
+        String code;
+        boolean retryable;
+        if (err instanceof TaskException te) {
+          code = te.code();
+          retryable = te.retryable();
+        } else {
+          code = TaskException.EXECUTION_FAILED;
+          retryable = true;
+        }
+        if (r.context().isCancelled() && !TaskException.CANCELLED.equals(code)) {
+          code = deadline <= System.currentTimeMillis() ? TaskException.TIMEOUT : TaskException.CANCELLED;
+        }
+        rep.put("event", TaskException.CANCELLED.equals(code) ? "CANCELLED" : "FAILED")
+            .put("retryable", retryable)
+            .put("error", new JsonObject().put("code", code).put("message", String.valueOf(err.getMessage()))
+                .put("nodeId", node.id()));
+      }
+      report(rep);
+      publishLoad();
+    });
+  }
+
+  private void onCancel(Message<JsonObject> msg) {
+    if (!fenced(msg)) {
+      return;
+    }
+    String reason = msg.body().getString("reason", "cancelled by the leader");
+    JsonArray cancelled = new JsonArray();
+    for (Object o : msg.body().getJsonArray("tasks", new JsonArray())) {
+      JsonObject c = (JsonObject) o;
+      Attempt a = running.get(c.getString("id"));
+      if (a != null && a.attempt == c.getInteger("attempt", a.attempt)) {
+        a.context.cancel(reason);
+        cancelled.add(c.getString("id"));
+      }
+    }
+    msg.reply(new JsonObject().put("cancelled", cancelled));
+  }
+
+  private void onRunning(Message<JsonObject> msg) {
+    if (!fenced(msg)) {
+      return;
+    }
+    JsonArray list = new JsonArray();
+    running.forEach((id, a) -> list.add(new JsonObject().put("id", id).put("attempt", a.attempt)));
+    msg.reply(new JsonObject().put("running", list));
+    // A new leader: send it what the old one may have missed.
+    scheduleReport();
+  }
+
+  private void publishLoad() {
+    vertx.eventBus().publish(WorkerAddresses.LOAD, new JsonObject().put("running", running.size())
+        .put("slots", slots));
+  }
+
+  // ---- reports to the leader ------------------------------------------------------------------------------
+
+  private void report(JsonObject r) {
+    reports.add(r);
+    scheduleReport();
+  }
+
+  private void scheduleReport() {
+    if (!reportScheduled && !reporting) {
+      reportScheduled = true;
+      vertx.setTimer(REPORT_MS, id -> {
+        reportScheduled = false;
+        sendReports();
+      });
+    }
+  }
+
+  private void sendReports() {
+    if (reporting || reports.isEmpty()) {
+      checkDrained();
+      return;
+    }
+    reporting = true;
+    List<JsonObject> batch = new ArrayList<>(reports.subList(0, Math.min(REPORT_MAX, reports.size())));
+    reports.subList(0, batch.size()).clear();
+    vertx.eventBus().request(TaskAddresses.LEADER_RESULTS, new JsonObject().put("nodeId", node.id())
+            .put("results", new JsonArray(new ArrayList<>(batch))), new DeliveryOptions().setSendTimeout(5_000))
+        .onComplete(ar -> {
+          reporting = false;
+          if (ar.succeeded()) {
+            if (!reports.isEmpty()) {
+              scheduleReport();
+            }
+            checkDrained();
+            return;
+          }
+          // No leader now (failover) or it did not answer: keep the reports, in order, and try again.
+          reports.addAll(0, batch);
+          if (!(ar.cause() instanceof ReplyException)) {
+            LOG.warn("reporting to the leader failed: {}", ar.cause().getMessage());
+          }
+          vertx.setTimer(REPORT_RETRY_MS, id -> sendReports());
+        });
+  }
+
+  private void checkDrained() {
+    if (drained != null && running.isEmpty() && reports.isEmpty()) {
+      drained.tryComplete();
+    }
+  }
+}
