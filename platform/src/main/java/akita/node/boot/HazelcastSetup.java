@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * and never contacts anything the operator did not name (no multicast, no cloud auto-detection, no
  * phone-home).
  */
-final class HazelcastSetup {
+public final class HazelcastSetup {
 
   /** Set this system property to a Hazelcast XML file to take over the network settings (advanced). */
   static final String EXTERNAL_CONFIG_PROPERTY = "vertx.hazelcast.config";
@@ -32,9 +32,24 @@ final class HazelcastSetup {
   private HazelcastSetup() {
   }
 
-  static Config build(NodeConfig cfg, String nodeId, String nodeName) {
+  /**
+   * Builds the Hazelcast configuration of a node (or of a simulated or client member in tests).
+   *
+   * @param cfg the node configuration (cluster name, network, roles, failure detection)
+   * @param nodeId the node id, set as a member attribute
+   * @param nodeName the node name, set as a member attribute
+   * @return the configuration
+   */
+  public static Config build(NodeConfig cfg, String nodeId, String nodeName) {
     Config c;
-    if (System.getProperty(EXTERNAL_CONFIG_PROPERTY) != null) {
+    String external = System.getProperty(EXTERNAL_CONFIG_PROPERTY);
+    if (external != null) {
+      // Vert.x would silently fall back to its bundled defaults, which multicast: refuse a missing file.
+      if (!java.nio.file.Files.isRegularFile(java.nio.file.Path.of(external))
+          && HazelcastSetup.class.getClassLoader().getResource(external) == null) {
+        throw new IllegalStateException("-D" + EXTERNAL_CONFIG_PROPERTY + "=" + external
+            + " names no file or class-path resource");
+      }
       c = ConfigUtil.loadConfig();
       LOG.warn("Hazelcast network settings come from {}; --bind-host, --hz-port and --members are ignored",
           System.getProperty(EXTERNAL_CONFIG_PROPERTY));

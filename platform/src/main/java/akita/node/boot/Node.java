@@ -112,9 +112,11 @@ public final class Node {
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
         .compose(v -> {
           vertx = v;
-          vertx.eventBus().<JsonObject>localConsumer(NodeAddresses.SHUTDOWN, msg -> {
+          vertx.eventBus().<Object>localConsumer(NodeAddresses.SHUTDOWN, msg -> {
+            String reason = msg.body() instanceof JsonObject b && b.getValue("reason") instanceof String r ? r
+                : "requested";
             msg.reply(new JsonObject().put("accepted", true));
-            stop(msg.body() == null ? "requested" : msg.body().getString("reason", "requested"));
+            stop(reason);
           });
           return Database.open(vertx, cfg.dataDir());
         })

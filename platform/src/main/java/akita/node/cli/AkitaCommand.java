@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         StatusCommand.class,
         ClusterCommand.class,
         PluginCommand.class,
+        TaskCommand.class,
         ShutdownCommand.class,
         LogsCommand.class,
         CommandLine.HelpCommand.class

@@ -47,6 +47,7 @@ public final class SchedulerVerticle extends VerticleBase {
       TaskSpec.Limits.DEFAULT.defaultTimeoutMs(), TaskSpec.Limits.DEFAULT.defaultAckTimeoutMs(),
       TaskSpec.Limits.DEFAULT.defaultMaxAttempts());
   private static final long TICK_MS = 50;
+  private static final long TIMEOUT_GRACE_MS = 1_000;
   private static final long FLUSH_MS = 2;
   private static final int FLUSH_MAX = 512;
   private static final long RECOVERY_WAIT_MS = 10_000;
@@ -752,13 +753,13 @@ public final class SchedulerVerticle extends VerticleBase {
       w.inflight++;
       free--;
       inflight.computeIfAbsent(w.id, k -> new HashSet<>()).add(t.id());
-      timers.add(new Timer(now + t.spec().ackTimeoutMs() + t.spec().timeoutMs(), t.id(), t.attempt(),
-          Kind.ATTEMPT_TIMEOUT));
+      // Backstop: the worker times the attempt itself; this fires only if its report never comes.
+      timers.add(new Timer(now + t.spec().ackTimeoutMs() + t.spec().timeoutMs() + TIMEOUT_GRACE_MS, t.id(),
+          t.attempt(), Kind.ATTEMPT_TIMEOUT));
       changed(t);
       batches.computeIfAbsent(w.id, k -> new JsonArray()).add(new JsonObject().put("id", t.id())
           .put("type", t.spec().type()).put("payload", t.spec().payload()).put("attempt", t.attempt())
-          .put("deadline", now + t.spec().ackTimeoutMs() + t.spec().timeoutMs())
-          .put("ackTimeoutMs", t.spec().ackTimeoutMs()));
+          .put("timeoutMs", t.spec().timeoutMs()).put("ackTimeoutMs", t.spec().ackTimeoutMs()));
       if (!c.tasks.isEmpty()) {
         heads.add(c);
       }

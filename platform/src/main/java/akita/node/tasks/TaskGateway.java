@@ -17,6 +17,9 @@ import io.vertx.core.json.JsonObject;
 public final class TaskGateway {
 
   private static final long TIMEOUT_MS = 30_000;
+  /** How long a request waits for a leader's scheduler to appear before it answers NO_LEADER. */
+  private static final long LEADER_WAIT_MS = 5_000;
+  private static final long RETRY_MS = 50;
 
   private final Vertx vertx;
   private final TaskSpec.Limits limits;
@@ -64,10 +67,21 @@ public final class TaskGateway {
   }
 
   private Future<JsonObject> leader(String address, JsonObject body) {
+    return leader(address, body, System.currentTimeMillis() + LEADER_WAIT_MS);
+  }
+
+  /**
+   * Sends to the leader's scheduler. While there is none (an election, a scheduler still taking over), waits
+   * and tries again for a bounded time, so a failover of a few seconds is invisible to callers.
+   */
+  private Future<JsonObject> leader(String address, JsonObject body, long giveUpAt) {
     return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
         .map(Message::body)
         .recover(err -> {
           if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+            if (System.currentTimeMillis() < giveUpAt) {
+              return vertx.timer(RETRY_MS).compose(v -> leader(address, body, giveUpAt));
+            }
             return Future.failedFuture(new BusError(503, "NO_LEADER", "the cluster has no leader scheduling "
                 + "tasks right now (an election or a lost quorum); retry shortly").asException());
           }

@@ -72,7 +72,10 @@ public final class ApiVerticle extends VerticleBase {
     return vertx.createHttpServer(new HttpServerOptions().setHost(cfg.host()).setPort(cfg.port()))
         .requestHandler(router)
         .listen()
-        .onSuccess(s -> server = s);
+        .onSuccess(s -> server = s)
+        .recover(err -> Future.failedFuture(new IllegalStateException("the API cannot listen on " + cfg.host() + ":"
+            + cfg.port() + ": " + err.getMessage() + " (is another node or program using that port? set --api-port)",
+            err)));
   }
 
   /** @return the port the API listens on (useful when configured as 0) */
@@ -118,7 +121,8 @@ public final class ApiVerticle extends VerticleBase {
     router.get(PREFIX + "/openapi.json").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/json").end(openApi));
 
-    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    // The console's files: everything outside /api, so a wrong method on an API path is a 405, not a 404.
+    router.getWithRegex("^/(?!api/).*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
     router.route().failureHandler(this::failure);
     router.errorHandler(404, ctx -> Errors.send(ctx, ApiError.NOT_FOUND,
@@ -358,6 +362,15 @@ public final class ApiVerticle extends VerticleBase {
       case 413 -> Errors.send(ctx, ApiError.PAYLOAD_TOO_LARGE,
           "the request body is larger than this node's limit of " + cfg.maxBodyBytes() + " bytes");
       case 400 -> Errors.send(ctx, ApiError.BAD_REQUEST, "the request is malformed");
+      case -1, 500 -> {
+        if (f instanceof IllegalArgumentException && String.valueOf(f.getMessage()).contains("escape")) {
+          // A query string with broken percent-encoding, found while Vert.x decoded it.
+          Errors.send(ctx, ApiError.BAD_REQUEST, "the request URI is not valid: " + f.getMessage());
+        } else {
+          LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), f);
+          Errors.send(ctx, ApiError.INTERNAL, "internal error; the node's log has the details");
+        }
+      }
       case 404 -> Errors.send(ctx, ApiError.NOT_FOUND, "no such resource: " + ctx.request().path());
       case 405 -> Errors.send(ctx, ApiError.METHOD_NOT_ALLOWED,
           ctx.request().method() + " is not allowed on " + ctx.request().path());

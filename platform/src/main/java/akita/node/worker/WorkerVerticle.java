@@ -136,13 +136,17 @@ public final class WorkerVerticle extends VerticleBase {
   private void begin(JsonObject a) {
     String id = a.getString("id");
     int attempt = a.getInteger("attempt", 1);
-    long deadline = a.getLong("deadline", System.currentTimeMillis() + 60_000);
+    // Start-to-close: the attempt's clock starts now, on the worker; the leader's own timer is a backstop.
+    long deadline = System.currentTimeMillis() + a.getLong("timeoutMs", 60_000L);
     AttemptContext.Spec spec = new AttemptContext.Spec(id, a.getString("type"), attempt,
         a.getJsonObject("payload", new JsonObject()), Instant.ofEpochMilli(deadline), Map.of());
     PluginService.Running r = plugins.run(spec, p -> report(new JsonObject().put("id", id).put("attempt", attempt)
         .put("event", "PROGRESS").put("progress", p.toJson())));
-    long timer = vertx.setTimer(Math.max(1, deadline - System.currentTimeMillis()),
-        t -> r.context().cancel("the attempt ran past its deadline"));
+    boolean[] timedOut = {false};
+    long timer = vertx.setTimer(Math.max(1, deadline - System.currentTimeMillis()), t -> {
+      timedOut[0] = true;
+      r.context().cancel("the attempt ran past its start-to-close timeout of " + a.getLong("timeoutMs") + " ms");
+    });
     running.put(id, new Attempt(attempt, r.context(), timer));
     report(new JsonObject().put("id", id).put("attempt", attempt).put("event", "STARTED"));
     r.result().onComplete(ar -> {
@@ -164,8 +168,12 @@ public final class WorkerVerticle extends VerticleBase {
           code = TaskException.EXECUTION_FAILED;
           retryable = true;
         }
-        if (r.context().isCancelled() && !TaskException.CANCELLED.equals(code)) {
-          code = deadline <= System.currentTimeMillis() ? TaskException.TIMEOUT : TaskException.CANCELLED;
+        if (timedOut[0]) {
+          code = TaskException.TIMEOUT;
+          retryable = true;
+        } else if (r.context().isCancelled()) {
+          code = TaskException.CANCELLED;
+          retryable = false;
         }
         rep.put("event", TaskException.CANCELLED.equals(code) ? "CANCELLED" : "FAILED")
             .put("retryable", retryable)

@@ -1,0 +1,332 @@
+package akita.node.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akita.node.boot.Node;
+import akita.node.config.ConfigOption;
+import akita.node.testing.Http;
+import akita.node.testing.Http.Answer;
+import akita.node.testing.SimulatedWorker;
+import akita.node.testing.SimulatedWorker.Behaviour;
+import akita.node.testing.TestNodes;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The task lifecycle through the REST door on real nodes (in this JVM) and simulated misbehaving workers. */
+class TaskFlowTest {
+
+  @TempDir
+  Path dir;
+
+  private final List<Node> nodes = new ArrayList<>();
+  private final List<SimulatedWorker> sims = new ArrayList<>();
+  private String cluster;
+  private String members;
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (SimulatedWorker s : sims) {
+      s.close();
+    }
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      TestNodes.stop(nodes.get(i));
+    }
+  }
+
+  private Node node(String name, String... extra) throws Exception {
+    if (cluster == null) {
+      cluster = TestNodes.uniqueCluster();
+    }
+    Map<ConfigOption, String> f = TestNodes.flags(dir.resolve(name), cluster);
+    f.put(ConfigOption.NODE_NAME, name);
+    f.put(ConfigOption.HEARTBEAT_INTERVAL_MS, "200");
+    for (int i = 0; i < extra.length; i += 2) {
+      f.put(ConfigOption.valueOf(extra[i]), extra[i + 1]);
+    }
+    if (members == null) {
+      members = "127.0.0.1:" + f.get(ConfigOption.HZ_PORT);
+    } else {
+      f.put(ConfigOption.MEMBERS, members);
+    }
+    Node n = TestNodes.start(f, Map.of());
+    nodes.add(n);
+    return n;
+  }
+
+  private String api() {
+    return "http://127.0.0.1:" + nodes.get(nodes.size() - 1).apiPort() + "/api/v1";
+  }
+
+  private JsonObject submit(JsonObject task) throws Exception {
+    Answer a = Http.post(api() + "/tasks", task.encode(), "Content-Type", "application/json");
+    assertTrue(a.status() == 202 || a.status() == 200, a.body());
+    return a.json();
+  }
+
+  private JsonObject get(String id) throws Exception {
+    return Http.get(api() + "/tasks/" + id).json();
+  }
+
+  private JsonObject await(String id, Predicate<JsonObject> p) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    JsonObject t = get(id);
+    while (!p.test(t)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("task never matched: " + t.encodePrettily());
+      }
+      Thread.sleep(20);
+      t = get(id);
+    }
+    return t;
+  }
+
+  private JsonObject awaitState(String id, String state) throws Exception {
+    return await(id, t -> state.equals(t.getString("state")));
+  }
+
+  private static JsonObject shell(String... argv) {
+    return new JsonObject().put("type", "shell").put("payload", new JsonObject().put("command", new JsonArray(List.of(
+        (Object[]) argv))));
+  }
+
+  private void awaitLeader() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (Http.get(api() + "/cluster").json().getJsonObject("leader") == null) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no leader");
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private void awaitNode(String name) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!Http.get(api() + "/cluster").json().getJsonArray("nodes").stream().map(o -> (JsonObject) o)
+        .anyMatch(n -> n.getString("name").equals(name) && n.getString("state").equals("HEALTHY"))) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(name + " never joined");
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /** Verifies a task runs to COMPLETED with its result, and GET, list and attempts describe it. */
+  @Test
+  void echoCompletes() throws Exception {
+    node("solo");
+    awaitLeader();
+    JsonObject submitted = submit(new JsonObject().put("type", "echo").put("payload", new JsonObject().put("n", 7)));
+    assertEquals("PENDING", submitted.getString("state"));
+    JsonObject done = awaitState(submitted.getString("id"), "COMPLETED");
+    assertEquals(new JsonObject().put("n", 7), done.getJsonObject("result"));
+    assertEquals(1, done.getInteger("attempts"));
+    assertEquals("solo", done.getJsonObject("placement").getJsonObject("chosen").getString("name"));
+    JsonObject attempt = Http.get(api() + "/tasks/" + done.getString("id") + "/attempts").json()
+        .getJsonArray("attempts").getJsonObject(0);
+    assertEquals("COMPLETED", attempt.getString("outcome"));
+    assertTrue(attempt.containsKey("ackedAt") && attempt.containsKey("startedAt"), attempt.encode());
+    JsonObject list = Http.get(api() + "/tasks?state=COMPLETED&type=echo").json();
+    assertEquals(done.getString("id"), list.getJsonArray("tasks").getJsonObject(0).getString("id"));
+    assertEquals("TASK_NOT_FOUND", Http.get(api() + "/tasks/nope").errorCode());
+  }
+
+  /** Verifies a repeated submit with the same idempotency key returns the first task with 200. */
+  @Test
+  void idempotentSubmit() throws Exception {
+    node("solo");
+    awaitLeader();
+    JsonObject t = new JsonObject().put("type", "echo").put("idempotencyKey", "order-42");
+    Answer first = Http.post(api() + "/tasks", t.encode(), "Content-Type", "application/json");
+    Answer second = Http.post(api() + "/tasks", t.encode(), "Content-Type", "application/json");
+    assertEquals(202, first.status());
+    assertEquals(200, second.status());
+    assertEquals(first.json().getString("id"), second.json().getString("id"));
+    assertEquals(false, second.json().getBoolean("created"));
+  }
+
+  /** Verifies bad input on the REST door gets the documented error and creates nothing. */
+  @Test
+  void invalidInput() throws Exception {
+    node("solo");
+    awaitLeader();
+    String url = api() + "/tasks";
+    assertEquals("INVALID_JSON", Http.post(url, "{nope", "Content-Type", "application/json").errorCode());
+    Answer neg = Http.post(url, "{\"type\":\"echo\",\"priority\":-1}", "Content-Type", "application/json");
+    assertEquals(400, neg.status());
+    assertEquals("INVALID_TASK", neg.errorCode());
+    assertTrue(neg.body().contains("'priority'"), neg.body());
+    assertEquals("INVALID_TASK", Http.post(url, "{\"payload\":{}}", "Content-Type", "application/json").errorCode());
+    assertEquals("INVALID_TASK", Http.post(url, "{\"type\":\"echo\",\"colour\":1}", "Content-Type",
+        "application/json").errorCode());
+    Answer huge = Http.post(url, new JsonObject().put("type", "echo").put("payload", new JsonObject()
+        .put("blob", "x".repeat(2 * 1024 * 1024))).encode(), "Content-Type", "application/json");
+    assertEquals(413, huge.status());
+    assertEquals("PAYLOAD_TOO_LARGE", huge.errorCode());
+    assertEquals("TASK_NOT_FOUND", Http.post(api() + "/tasks/nope/cancel", "").errorCode());
+    assertEquals(0, Http.get(url).json().getJsonArray("tasks").size(), "nothing was created");
+  }
+
+  /** Verifies higher priority runs first on a worker with one slot. */
+  @Test
+  void priorityOrderOnOneSlot() throws Exception {
+    node("solo", "SLOTS", "1");
+    awaitLeader();
+    JsonObject blocker = submit(shell("sleep", "0.5"));
+    awaitState(blocker.getString("id"), "RUNNING");
+    String low1 = submit(new JsonObject().put("type", "echo").put("priority", 1)).getString("id");
+    String low2 = submit(new JsonObject().put("type", "echo").put("priority", 1)).getString("id");
+    String high = submit(new JsonObject().put("type", "echo").put("priority", 9)).getString("id");
+    Instant h = Instant.parse(awaitState(high, "COMPLETED").getString("finishedAt"));
+    Instant l1 = Instant.parse(awaitState(low1, "COMPLETED").getString("finishedAt"));
+    Instant l2 = Instant.parse(awaitState(low2, "COMPLETED").getString("finishedAt"));
+    assertTrue(h.isBefore(l1) && !l1.isAfter(l2), "high " + h + ", low " + l1 + ", " + l2);
+  }
+
+  /** Verifies capability routing, and a task no node can run stays PENDING with the reason. */
+  @Test
+  void capabilityRouting() throws Exception {
+    node("plain");
+    Node gpu = node("gpu-box", "CAPABILITIES", "gpu");
+    awaitLeader();
+    awaitNode("gpu-box");
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      ids.add(submit(new JsonObject().put("type", "echo").put("requiredCapabilities", new JsonArray().add("gpu")))
+          .getString("id"));
+    }
+    for (String id : ids) {
+      assertEquals(gpu.context().id(), awaitState(id, "COMPLETED").getString("nodeId"));
+    }
+    String tpu = submit(new JsonObject().put("type", "echo").put("requiredCapabilities", new JsonArray().add("tpu")))
+        .getString("id");
+    JsonObject waiting = await(tpu, t -> t.getString("reason", "").contains("capabilit"));
+    assertEquals("PENDING", waiting.getString("state"));
+    assertTrue(waiting.getString("reason").contains("[tpu]"), waiting.getString("reason"));
+  }
+
+  /** Verifies the start-to-close timeout fails attempts, retries, and ends FAILED with every attempt's error. */
+  @Test
+  void startToCloseTimeoutAndMaxAttempts() throws Exception {
+    node("solo");
+    awaitLeader();
+    JsonObject t = shell("sleep", "30").put("timeoutMs", 300).put("maxAttempts", 2);
+    JsonObject failed = awaitState(submit(t).getString("id"), "FAILED");
+    assertEquals(2, failed.getInteger("attempts"));
+    JsonArray history = failed.getJsonObject("error").getJsonArray("attempts");
+    assertEquals(2, history.size());
+    for (Object o : history) {
+      assertEquals("FAILED", ((JsonObject) o).getString("outcome"));
+      assertEquals("TIMEOUT", ((JsonObject) o).getJsonObject("error").getString("code"));
+    }
+  }
+
+  /** Verifies a worker that never acknowledges: the attempt counts, and the task completes elsewhere. */
+  @Test
+  void ackTimeoutRetriesOnAnotherNode() throws Exception {
+    node("real");
+    awaitLeader();
+    SimulatedWorker mute = SimulatedWorker.join(cluster, members, "mute", List.of("echo"), Behaviour.NO_ACK);
+    sims.add(mute);
+    awaitNode("mute");
+    // Only the mute worker can take new work while the real node is drained.
+    assertEquals(200, Http.post(api() + "/nodes/real/drain", "").status());
+    String id = submit(new JsonObject().put("type", "echo").put("ackTimeoutMs", 300)).getString("id");
+    await(id, t -> t.getInteger("attempts") >= 1 && !mute.assigned.isEmpty());
+    assertEquals(200, Http.post(api() + "/nodes/real/undrain", "").status());
+    JsonObject done = awaitState(id, "COMPLETED");
+    assertTrue(done.getInteger("attempts") >= 2);
+    assertNotEquals(mute.id, done.getString("nodeId"));
+    JsonObject first = done.getJsonArray("attemptHistory").getJsonObject(0);
+    assertEquals("ACK_TIMEOUT", first.getJsonObject("error").getString("code"));
+  }
+
+  /** Verifies a failed attempt is retried, preferring another node than the one that failed. */
+  @Test
+  void retryPrefersAnotherNode() throws Exception {
+    node("real");
+    awaitLeader();
+    SimulatedWorker bad = SimulatedWorker.join(cluster, members, "bad", List.of("echo"), Behaviour.FAIL);
+    sims.add(bad);
+    awaitNode("bad");
+    assertEquals(200, Http.post(api() + "/nodes/real/drain", "").status());
+    String id = submit(new JsonObject().put("type", "echo")).getString("id");
+    await(id, t -> !bad.assigned.isEmpty() && t.getInteger("attempts") >= 1);
+    assertEquals(200, Http.post(api() + "/nodes/real/undrain", "").status());
+    JsonObject done = awaitState(id, "COMPLETED");
+    assertNotEquals(bad.id, done.getString("nodeId"), "the retry went to the other node");
+    assertEquals("SIMULATED", done.getJsonArray("attemptHistory").getJsonObject(0).getJsonObject("error")
+        .getString("code"));
+  }
+
+  /** Verifies a worker that leaves mid-task: its tasks are retried and complete on another node. */
+  @Test
+  void lostWorkerTasksCompleteElsewhere() throws Exception {
+    node("real");
+    awaitLeader();
+    SimulatedWorker holder = SimulatedWorker.join(cluster, members, "holder", List.of("echo"), Behaviour.ACK_ONLY);
+    sims.add(holder);
+    awaitNode("holder");
+    assertEquals(200, Http.post(api() + "/nodes/real/drain", "").status());
+    String id = submit(new JsonObject().put("type", "echo")).getString("id");
+    awaitState(id, "ASSIGNED");
+    assertEquals(200, Http.post(api() + "/nodes/real/undrain", "").status());
+    sims.remove(holder);
+    holder.close();
+    JsonObject done = awaitState(id, "COMPLETED");
+    assertEquals("WORKER_LOST", done.getJsonArray("attemptHistory").getJsonObject(0).getJsonObject("error")
+        .getString("code"));
+  }
+
+  /** Verifies cancellation in PENDING, ASSIGNED and RUNNING (the process dies), and of a finished task. */
+  @Test
+  void cancellation() throws Exception {
+    node("real");
+    awaitLeader();
+    String pending = submit(new JsonObject().put("type", "nobody-runs-this")).getString("id");
+    assertEquals("CANCELLED", Http.post(api() + "/tasks/" + pending + "/cancel", "").json().getString("state"));
+
+    String running = submit(shell("sleep", "30")).getString("id");
+    awaitState(running, "RUNNING");
+    assertEquals("CANCELLED", Http.post(api() + "/tasks/" + running + "/cancel", "{\"reason\":\"enough\"}",
+        "Content-Type", "application/json").json().getString("state"));
+    JsonObject cancelled = get(running);
+    assertEquals("enough", cancelled.getJsonObject("error").getString("message"));
+    assertEquals("TASK_FINISHED", Http.post(api() + "/tasks/" + running + "/cancel", "").errorCode());
+
+    SimulatedWorker holder = SimulatedWorker.join(cluster, members, "holder", List.of("held"), Behaviour.ACK_ONLY);
+    sims.add(holder);
+    awaitNode("holder");
+    String assigned = submit(new JsonObject().put("type", "held")).getString("id");
+    awaitState(assigned, "ASSIGNED");
+    assertEquals("CANCELLED", Http.post(api() + "/tasks/" + assigned + "/cancel", "").json().getString("state"));
+  }
+
+  /** Verifies a delayed start waits for notBefore, and a deadline fails a task that could not start. */
+  @Test
+  void notBeforeAndDeadline() throws Exception {
+    node("solo");
+    awaitLeader();
+    long notBefore = System.currentTimeMillis() + 800;
+    String delayed = submit(new JsonObject().put("type", "echo").put("notBefore", notBefore)).getString("id");
+    JsonObject done = awaitState(delayed, "COMPLETED");
+    Instant started = Instant.parse(done.getJsonArray("attemptHistory").getJsonObject(0).getString("assignedAt"));
+    assertTrue(!started.isBefore(Instant.ofEpochMilli(notBefore)), "assigned at " + started);
+
+    String late = submit(new JsonObject().put("type", "nobody-runs-this")
+        .put("deadline", System.currentTimeMillis() + 300)).getString("id");
+    JsonObject failed = awaitState(late, "FAILED");
+    assertEquals("DEADLINE_EXCEEDED", failed.getJsonObject("error").getString("code"));
+  }
+}
