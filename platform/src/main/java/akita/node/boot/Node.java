@@ -107,8 +107,9 @@ public final class Node {
 
   private Future<Node> boot(String id, String name, long startedAt) {
     clusterManager = new HazelcastClusterManager(HazelcastSetup.build(cfg, id, name));
+    // A message to a node that just died must fail fast, not wait for the default 60 s connect timeout.
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
-        .setHost(cfg.cluster().bindHost()).setPort(cfg.cluster().busPort()));
+        .setHost(cfg.cluster().bindHost()).setPort(cfg.cluster().busPort()).setConnectTimeout(2_000));
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
         .compose(v -> {
           vertx = v;

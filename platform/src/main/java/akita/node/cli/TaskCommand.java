@@ -54,12 +54,12 @@ final class TaskCommand {
     List<String> capabilities;
 
     @Option(names = "--max-attempts", paramLabel = "N",
-        description = "Attempts before the task fails, 1 to 100. Default: the node's (3).")
+        description = "Attempts before the task fails, 1 to 100. Default: the node's setting.")
     Integer maxAttempts;
 
     // --timeout-ms belongs to every client command (the HTTP timeout), so the task's own is named apart.
     @Option(names = "--task-timeout-ms", paramLabel = "MS",
-        description = "How long one attempt may run. Default: the node's (60000).")
+        description = "How long one attempt may run, in ms. Default: the node's setting.")
     Long taskTimeoutMs;
 
     @Option(names = "--idempotency-key", paramLabel = "KEY",
@@ -134,7 +134,7 @@ final class TaskCommand {
       if (!(value instanceof JsonObject o)) {
         throw new CliException(AkitaCommand.EXIT_USAGE, "the payload must be a JSON object such as "
             + "'{\"message\": \"hi\"}', not " + (value == null ? "null" : value instanceof JsonArray ? "an array"
-                : "a " + value.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT)));
+                : value instanceof String ? "a string" : value instanceof Number ? "a number" : "a boolean"));
       }
       return o;
     }
@@ -184,7 +184,9 @@ final class TaskCommand {
       table.row("attempts", t.getInteger("attempts", 0) + "/" + t.getValue("maxAttempts"));
       table.row("node", node(t, true));
       table.row("reason", oneLine(t.getString("reason")));
-      table.row("progress", progress(t.getJsonObject("progress")));
+      String progress = progress(t.getJsonObject("progress"));
+      table.row("progress", progress == null || "RUNNING".equals(t.getString("state")) ? progress
+          : progress + " (last report)");
       table.row("submitted", when(t.getString("submittedAt"), now));
       table.row("updated", when(t.getString("updatedAt"), now));
       table.row("finished", when(t.getString("finishedAt"), now));
@@ -405,9 +407,10 @@ final class TaskCommand {
         }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
+          String reason = oneLine(t.getString("reason"));
           throw new CliException(AkitaCommand.EXIT_FAILED, "gave up waiting after " + waitTimeoutMs + " ms: task "
-              + id + " is still " + state + " (it goes on; follow it with 'akita task watch " + id + "' or stop it "
-              + "with 'akita task cancel " + id + "')");
+              + id + " is still " + state + (reason == null ? "" : ", " + reason) + " (it goes on; follow it with "
+              + "'akita task watch " + id + "' or stop it with 'akita task cancel " + id + "')");
         }
         try {
           Thread.sleep(Math.min(POLL_MS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
@@ -437,8 +440,11 @@ final class TaskCommand {
       out.flush();
     }
 
+    /** What a change line reports; for a waiting task also why it waits (such as no worker for its type). */
     private static String step(JsonObject t) {
-      return t.getString("state") + "|" + t.getValue("attempts") + "|" + t.getString("nodeId");
+      String state = t.getString("state");
+      return state + "|" + t.getValue("attempts") + "|" + t.getString("nodeId")
+          + ("PENDING".equals(state) ? "|" + t.getString("reason") : "");
     }
 
     /** @return one line for where the task is, such as {@code RUNNING on node-x (attempt 1)} */

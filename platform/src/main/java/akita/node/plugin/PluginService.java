@@ -194,7 +194,11 @@ public final class PluginService {
 
   /** Loads every jar in the plugins folder. A bad jar is refused and logged; the others load. */
   public Future<Void> start() {
-    return scan().onSuccess(v -> LOG.info("plugins from {}: {}", dir, snapshot.isEmpty() ? "none"
+    return admin.<Void>executeBlocking(() -> {
+      // At start every jar in the folder is taken as it is; the settle time only guards later rescans.
+      scanNow(0);
+      return null;
+    }, true).onSuccess(v -> LOG.info("plugins from {}: {}", dir, snapshot.isEmpty() ? "none"
         : String.join(", ", snapshot.stream().map(p -> p.id() + " " + p.version() + " " + p.state() + " "
             + p.taskTypes()).toList())));
   }
@@ -207,7 +211,7 @@ public final class PluginService {
    */
   public Future<Void> scan() {
     return admin.executeBlocking(() -> {
-      scanNow();
+      scanNow(SETTLE_MS);
       return null;
     }, true);
   }
@@ -406,7 +410,7 @@ public final class PluginService {
     }
   }
 
-  private void scanNow() throws IOException {
+  private void scanNow(long settleMs) throws IOException {
     Files.createDirectories(dir);
     Map<Path, FileTime> present = new HashMap<>();
     try (Stream<Path> files = Files.list(dir)) {
@@ -428,7 +432,7 @@ public final class PluginService {
         unload(s, 30_000, "its jar was removed from " + dir);
         changed = true;
       } else if (!t.equals(s.mtime) || Files.size(s.jar) != s.size) {
-        if (now - t.toMillis() < SETTLE_MS) {
+        if (now - t.toMillis() < settleMs) {
           present.remove(s.jar);
           continue;
         }
@@ -443,7 +447,7 @@ public final class PluginService {
     Collections.sort(fresh);
     for (Path p : fresh) {
       FileTime t = present.get(p);
-      if (loaded.contains(p) || now - t.toMillis() < SETTLE_MS) {
+      if (loaded.contains(p) || now - t.toMillis() < settleMs) {
         continue;
       }
       LoadedPlugin failed = failures.get(p);

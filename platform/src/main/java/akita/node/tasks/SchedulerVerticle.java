@@ -568,7 +568,7 @@ public final class SchedulerVerticle extends VerticleBase {
           }
           t.endAttempt("COMPLETED", null, now);
           t.result(r.getJsonObject("result", new JsonObject()));
-          if (t.state() == TaskState.PENDING || t.state() == TaskState.RETRYING) {
+          if (t.state() == TaskState.PENDING) {
             queue.remove(t);
             t.moveTo(TaskState.ASSIGNED, term, "completed by an earlier attempt", now);
           }

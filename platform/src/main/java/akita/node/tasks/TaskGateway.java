@@ -16,7 +16,7 @@ import io.vertx.core.json.JsonObject;
  */
 public final class TaskGateway {
 
-  private static final long TIMEOUT_MS = 30_000;
+  private static final long TIMEOUT_MS = 10_000;
   /** How long a request waits for a leader's scheduler to appear before it answers NO_LEADER. */
   private static final long LEADER_WAIT_MS = 5_000;
   private static final long RETRY_MS = 50;
@@ -48,42 +48,70 @@ public final class TaskGateway {
       return Future.failedFuture(new BusError(400, "INVALID_TASK", e.getMessage()).asException());
     }
     return leader(TaskAddresses.LEADER_SUBMIT, new JsonObject().put("task", spec.toJson())
-        .put("submitter", spec.submitter()));
+        .put("submitter", spec.submitter()), false);
   }
 
   /** @return the task with that id */
   public Future<JsonObject> get(String id) {
-    return leader(TaskAddresses.LEADER_GET, new JsonObject().put("id", id));
+    return leader(TaskAddresses.LEADER_GET, new JsonObject().put("id", id), true);
   }
 
-  /** @return a page of tasks, newest first */
+  /** @return a page of tasks, newest first; fails 400 INVALID_PARAMETER for a malformed query */
   public Future<JsonObject> list(JsonObject query) {
-    return leader(TaskAddresses.LEADER_LIST, query);
+    String problem = listProblem(query);
+    if (problem != null) {
+      return Future.failedFuture(new BusError(400, "INVALID_PARAMETER", problem).asException());
+    }
+    return leader(TaskAddresses.LEADER_LIST, query, true);
   }
 
   /** @return the cancelled task */
   public Future<JsonObject> cancel(String id, String reason) {
-    return leader(TaskAddresses.LEADER_CANCEL, new JsonObject().put("id", id).put("reason", reason));
+    return leader(TaskAddresses.LEADER_CANCEL, new JsonObject().put("id", id).put("reason", reason), true);
   }
 
-  private Future<JsonObject> leader(String address, JsonObject body) {
-    return leader(address, body, System.currentTimeMillis() + LEADER_WAIT_MS);
+  private static String listProblem(JsonObject q) {
+    Object limit = q.getValue("limit");
+    if (limit != null && !(limit instanceof Integer l && l >= 1 && l <= 1000)) {
+      return "'limit' must be an integer from 1 to 1000";
+    }
+    Object cursor = q.getValue("cursor");
+    if (cursor != null && !(cursor instanceof Integer || cursor instanceof Long)) {
+      return "'cursor' must be the nextCursor of a previous page";
+    }
+    for (String f : new String[] {"state", "type", "node"}) {
+      if (q.getValue(f) != null && !(q.getValue(f) instanceof String)) {
+        return "'" + f + "' must be a string";
+      }
+    }
+    return null;
+  }
+
+  private Future<JsonObject> leader(String address, JsonObject body, boolean idempotent) {
+    return leader(address, body, idempotent, System.currentTimeMillis() + LEADER_WAIT_MS);
   }
 
   /**
    * Sends to the leader's scheduler. While there is none (an election, a scheduler still taking over), waits
    * and tries again for a bounded time, so a failover of a few seconds is invisible to callers.
    */
-  private Future<JsonObject> leader(String address, JsonObject body, long giveUpAt) {
+  private Future<JsonObject> leader(String address, JsonObject body, boolean idempotent, long giveUpAt) {
     return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(TIMEOUT_MS))
         .map(Message::body)
         .recover(err -> {
-          if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+          boolean noLeader = err instanceof ReplyException re && (re.failureType() == ReplyFailure.NO_HANDLERS
+              // a request to a leader that just died; only safe to repeat when the operation is idempotent
+              || idempotent && re.failureType() == ReplyFailure.TIMEOUT);
+          if (noLeader) {
             if (System.currentTimeMillis() < giveUpAt) {
-              return vertx.timer(RETRY_MS).compose(v -> leader(address, body, giveUpAt));
+              return vertx.timer(RETRY_MS).compose(v -> leader(address, body, idempotent, giveUpAt));
             }
             return Future.failedFuture(new BusError(503, "NO_LEADER", "the cluster has no leader scheduling "
                 + "tasks right now (an election or a lost quorum); retry shortly").asException());
+          }
+          if (err instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT) {
+            return Future.failedFuture(new BusError(503, "NOT_STORED", "the leader did not answer in time; the "
+                + "request may or may not have been applied: retry it with the same idempotency key").asException());
           }
           return Future.failedFuture(err);
         });

@@ -79,7 +79,7 @@ public record TaskSpec(String type, JsonObject payload, int priority, List<Strin
     } else {
       throw new TaskValidationException("payload", "'payload' must be a JSON object");
     }
-    int payloadBytes = payload.encode().length();
+    int payloadBytes = payload.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     if (payloadBytes > limits.maxPayloadBytes()) {
       throw new TaskValidationException("payload", "'payload' is " + payloadBytes + " bytes; the limit is "
           + limits.maxPayloadBytes());

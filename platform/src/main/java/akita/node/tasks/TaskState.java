@@ -10,7 +10,7 @@ import java.util.Set;
  * <pre>
  * PENDING ──► ASSIGNED ──► RUNNING ──► COMPLETED
  *    ▲  │         │           │
- *    │  │         ├───────────┴──► RETRYING ──► PENDING (after the backoff)
+ *    │  │         ├───────────┴──► RETRYING ──► PENDING (after the backoff), or COMPLETED
  *    │  │         │           │
  *    │  └─────────┴───────────┴──► FAILED | CANCELLED
  *    └── ASSIGNED (no ACK: back to the queue)
@@ -36,7 +36,8 @@ public enum TaskState {
       case PENDING -> EnumSet.of(ASSIGNED, FAILED, CANCELLED);
       case ASSIGNED -> EnumSet.of(RUNNING, PENDING, RETRYING, COMPLETED, FAILED, CANCELLED);
       case RUNNING -> EnumSet.of(COMPLETED, RETRYING, FAILED, CANCELLED);
-      case RETRYING -> EnumSet.of(PENDING, FAILED, CANCELLED);
+      // An earlier attempt that was given up on (no ACK, lost worker) may still report success.
+      case RETRYING -> EnumSet.of(PENDING, COMPLETED, FAILED, CANCELLED);
       case COMPLETED, FAILED, CANCELLED -> EnumSet.noneOf(TaskState.class);
     };
   }

@@ -71,7 +71,9 @@ public final class AttemptContext implements TaskContext {
    * @param reason why, for the executor and the task's record
    */
   public void cancel(String reason) {
-    cancelled.tryComplete(reason);
+    // Complete on the attempt's own context, so executors' cancellation handlers never run on a foreign
+    // thread (a test thread, the plugin admin thread).
+    owner.runOnContext(v -> cancelled.tryComplete(reason));
   }
 
   /** Deletes the scratch folder, if one was made, on the worker pool. Call once the attempt has ended. */

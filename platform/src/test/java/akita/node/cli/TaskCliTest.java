@@ -296,6 +296,28 @@ class TaskCliTest {
     assertEquals(0, client("task", "cancel", id).code());
   }
 
+  /** Verifies a wait on a task no worker can run says why it waits, and cancelling a PENDING task works. */
+  @Test
+  void unplaceableTaskSaysWhy() {
+    Run r = client("task", "submit", "--type", "no.such.type", "--wait", "--wait-timeout-ms", "800");
+    assertEquals(1, r.code(), r.out() + r.err());
+    assertTrue(r.out().lines().anyMatch(l -> l.equals("PENDING (no worker runs task type 'no.such.type')")), r.out());
+    Matcher m = SUBMITTED.matcher(r.out().lines().findFirst().orElse(""));
+    assertTrue(m.matches(), r.out());
+    String id = m.group(1);
+    assertTrue(r.err().contains("is still PENDING, no worker runs task type 'no.such.type' (it goes on; "), r.err());
+
+    Run attempts = client("task", "attempts", id);
+    assertEquals("task " + id + " has no attempts yet", attempts.out().strip());
+    Run cancel = client("task", "cancel", id, "--json");
+    assertEquals(0, cancel.code(), cancel.err());
+    assertEquals("CANCELLED", new JsonObject(cancel.out().strip()).getString("state"));
+    Run watch = client("task", "watch", id);
+    assertEquals(1, watch.code());
+    assertEquals("CANCELLED", watch.out().strip());
+    assertEquals("akita: task " + id + " CANCELLED: cancelled through the API", watch.err().strip());
+  }
+
   /** Verifies {@code watch} on a finished task prints where it ended and its result, exit code 0. */
   @Test
   void watchFinished() {

@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,7 +76,7 @@ class HttpPluginTest {
         JsonObject headers = new JsonObject();
         req.headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
         req.response().putHeader("content-type", "application/json")
-            .putHeader("X-Multi", List.of("a", "b"))
+            .putHeader("X-Multi", List.<String>of("a", "b"))
             .end(new JsonObject().put("method", req.method().name()).put("headers", headers)
                 .put("body", body.toString()).encode());
       });
@@ -227,7 +228,7 @@ class HttpPluginTest {
     assertEquals(TaskException.TIMEOUT, e.code());
     assertTrue(e.retryable());
     assertTrue(e.getMessage().contains("300 ms"), e.getMessage());
-    assertTrue(tookMs >= 250 && tookMs < 2_000, "took " + tookMs + " ms");
+    assertTrue(tookMs >= 250 && tookMs < 2_500, "took " + tookMs + " ms");
     slowClosed.get(2, TimeUnit.SECONDS);
   }
 
@@ -238,7 +239,7 @@ class HttpPluginTest {
     TaskException e = failure(service.run(Plugins.spec("http", new JsonObject().put("url", base + "/slow"),
         Duration.ofMillis(400)), p -> { }).result());
     assertEquals(TaskException.TIMEOUT, e.code());
-    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begun) < 2_000);
+    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begun) < 2_500);
   }
 
   /** Verifies cancelling the attempt resets the request at once and fails with CANCELLED. */
@@ -253,7 +254,19 @@ class HttpPluginTest {
     assertEquals(TaskException.CANCELLED, e.code());
     assertFalse(e.retryable());
     assertTrue(e.getMessage().contains("test"), e.getMessage());
-    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begun) < 1_000);
+    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begun) < 2_000);
+    slowClosed.get(2, TimeUnit.SECONDS);
+  }
+
+  /** Verifies unloading the plugin cancels a request in flight and closes its connection. */
+  @Test
+  void stoppingThePluginCancelsRequests() throws Exception {
+    PluginService.Running running = service.run(Plugins.spec("http", new JsonObject().put("url", base + "/slow"),
+        Duration.ofSeconds(30)), p -> { });
+    slowArrived.get(3, TimeUnit.SECONDS);
+    service.stop(100).toCompletionStage().toCompletableFuture().get(3, TimeUnit.SECONDS);
+    service = null;
+    assertEquals(TaskException.CANCELLED, failure(running.result()).code());
     slowClosed.get(2, TimeUnit.SECONDS);
   }
 
@@ -261,7 +274,7 @@ class HttpPluginTest {
   @Test
   void connectionRefusedIsUnavailable() throws Exception {
     int port;
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
     TaskException e = failure(new JsonObject().put("url", "http://127.0.0.1:" + port + "/"));

@@ -1,0 +1,393 @@
+package akita.api.client;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A client of the task service's public event-bus RPC, for JVM services that join the Akita cluster with a
+ * clustered {@link Vertx} (same cluster name and Hazelcast settings as the nodes). Every node answers the
+ * addresses and forwards to the leader, so a client needs no node address.
+ *
+ * <p>Tasks are JSON objects in the shape of the REST API ({@code POST /api/v1/tasks}, {@code GET
+ * /api/v1/tasks/{id}}). Every method returns a future that fails with a {@link TaskClientException} carrying an
+ * HTTP-like status and a stable code, such as 400 {@link TaskClientException#INVALID_TASK}, 404
+ * {@link TaskClientException#TASK_NOT_FOUND}, 409 {@link TaskClientException#TASK_FINISHED} or 503
+ * {@link TaskClientException#NO_LEADER} / {@link TaskClientException#UNAVAILABLE}.
+ *
+ * <pre>{@code
+ * TaskClient tasks = new TaskClient(clusteredVertx);
+ * tasks.submit(new JsonObject().put("type", "echo").put("payload", new JsonObject().put("hello", "world")))
+ *     .compose(task -> tasks.await(task.getString("id"), Duration.ofMinutes(1)))
+ *     .onSuccess(task -> System.out.println(task.getString("state") + " " + task.getJsonObject("result")))
+ *     .onFailure(err -> System.err.println(err));
+ * }</pre>
+ *
+ * <p>A client is cheap and holds no resources; it is safe to use from any thread.
+ */
+public final class TaskClient {
+
+  // The addresses below must match akita.node.tasks.TaskAddresses in the platform (this module cannot depend on
+  // it); platform's TaskClientAddressesTest checks that they do.
+
+  /** Request/reply: submit a task. Body: the task. Reply: the stored task, with {@code "created"}. */
+  public static final String SUBMIT = "akita.tasks.submit";
+  /** Request/reply: read a task. Body: {@code {"id"}}. Reply: the task. */
+  public static final String GET = "akita.tasks.get";
+  /** Request/reply: list tasks, newest first. Body: the query. Reply: {@code {"tasks", "nextCursor"}}. */
+  public static final String LIST = "akita.tasks.list";
+  /** Request/reply: cancel a task. Body: {@code {"id", "reason"?}}. Reply: the task. */
+  public static final String CANCEL = "akita.tasks.cancel";
+  /**
+   * Published, cluster-wide: every state change of every task. Body: {@code {"id", "state", "attempt",
+   * "nodeId", "type", "reason", "at"}}; other events (such as {@code {"event": "NODE_QUARANTINED"}}) carry no
+   * {@code "id"}.
+   */
+  public static final String EVENTS = "akita.tasks.events";
+
+  /** The states in which a task has ended and never changes again. */
+  public static final Set<String> TERMINAL_STATES = Set.of("COMPLETED", "FAILED", "CANCELLED");
+
+  /**
+   * How long a request waits for its reply by default: longer than a node waits for the leader's scheduler,
+   * so the node's own answer (such as 503 NO_LEADER) arrives first.
+   */
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(35);
+
+  /** How often {@link #await} polls the task, in case it misses the event of its end. */
+  static final long POLL_MS = 250;
+
+  private final Vertx vertx;
+  private final long requestTimeoutMs;
+
+  /**
+   * A client with the {@link #DEFAULT_REQUEST_TIMEOUT}.
+   *
+   * @param vertx a clustered Vert.x that joined the Akita cluster (a non-clustered one reaches only nodes
+   *     running in the same Vert.x); the client never closes it
+   */
+  public TaskClient(Vertx vertx) {
+    this(vertx, DEFAULT_REQUEST_TIMEOUT);
+  }
+
+  /**
+   * A client with its own request timeout.
+   *
+   * @param vertx a clustered Vert.x that joined the Akita cluster; the client never closes it
+   * @param requestTimeout how long each request waits for its reply before failing with 503
+   *     {@link TaskClientException#UNAVAILABLE}; positive
+   * @throws IllegalArgumentException if the timeout is not positive
+   */
+  public TaskClient(Vertx vertx, Duration requestTimeout) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    this.requestTimeoutMs = Objects.requireNonNull(requestTimeout, "requestTimeout").toMillis();
+    if (requestTimeoutMs <= 0) {
+      throw new IllegalArgumentException("the request timeout must be positive, not " + requestTimeout);
+    }
+  }
+
+  /**
+   * Submits a task. A repeated submit with the same {@code idempotencyKey} returns the first task, with
+   * {@code "created": false}.
+   *
+   * @param task the task, as for {@code POST /api/v1/tasks}: {@code {"type", "payload"?, "priority"?, ...}}
+   * @return the stored task (with its {@code "id"} and {@code "created"}); fails with 400
+   *     {@link TaskClientException#INVALID_TASK} naming the bad field, or 503 {@link TaskClientException#NO_LEADER}
+   * @throws NullPointerException if the task is {@code null}
+   */
+  public Future<JsonObject> submit(JsonObject task) {
+    return request(SUBMIT, Objects.requireNonNull(task, "task"));
+  }
+
+  /**
+   * Reads a task, finished or not.
+   *
+   * @param id the task id
+   * @return the task; fails with 404 {@link TaskClientException#TASK_NOT_FOUND}
+   * @throws NullPointerException if the id is {@code null}
+   */
+  public Future<JsonObject> get(String id) {
+    return request(GET, new JsonObject().put("id", Objects.requireNonNull(id, "id")));
+  }
+
+  /**
+   * Lists tasks, newest first, a page at a time.
+   *
+   * @param query the filters and paging, all optional: {@code {"state", "type", "node", "limit", "cursor"}};
+   *     {@code null} for the first page of all tasks. For the next page, pass the previous reply's
+   *     {@code "nextCursor"} as {@code "cursor"}.
+   * @return {@code {"tasks": [...], "nextCursor"}}, {@code nextCursor} being {@code null} on the last page
+   */
+  public Future<JsonObject> list(JsonObject query) {
+    return request(LIST, query == null ? new JsonObject() : query);
+  }
+
+  /**
+   * Cancels a task that has not ended; a running attempt is told to stop.
+   *
+   * @param id the task id
+   * @param reason why, for the record; {@code null} for the service's default
+   * @return the cancelled task; fails with 404 {@link TaskClientException#TASK_NOT_FOUND} or 409
+   *     {@link TaskClientException#TASK_FINISHED}
+   * @throws NullPointerException if the id is {@code null}
+   */
+  public Future<JsonObject> cancel(String id, String reason) {
+    JsonObject body = new JsonObject().put("id", Objects.requireNonNull(id, "id"));
+    if (reason != null) {
+      body.put("reason", reason);
+    }
+    return request(CANCEL, body);
+  }
+
+  /**
+   * Waits until a task has ended ({@link #TERMINAL_STATES}), whether it completed, failed or was cancelled:
+   * it listens to {@link #EVENTS} for the task and, in case an event is missed, reads the task every 250 ms.
+   * Giving up does not cancel the task.
+   *
+   * @param id the task id
+   * @param timeout how long to wait; positive
+   * @return the ended task: check its {@code "state"}, then its {@code "result"} or {@code "error"}. Fails with
+   *     504 {@link TaskClientException#TIMEOUT} when the timeout passes first, and with the error of a read
+   *     that cannot succeed by retrying (such as 404 {@link TaskClientException#TASK_NOT_FOUND}); reads that
+   *     fail with 503 are retried until the timeout.
+   * @throws NullPointerException if the id or the timeout is {@code null}
+   * @throws IllegalArgumentException if the timeout is not positive
+   */
+  public Future<JsonObject> await(String id, Duration timeout) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isZero() || timeout.isNegative()) {
+      throw new IllegalArgumentException("the timeout must be positive, not " + timeout);
+    }
+    Context context = vertx.getOrCreateContext();
+    Promise<JsonObject> done = Promise.promise();
+    // Everything runs on one context, so the waiter's state needs no locks.
+    context.runOnContext(v -> new Waiter(id, timeout.toMillis(), done).start());
+    return done.future();
+  }
+
+  /** One {@link #await}: the event subscription, the poll and the time limit. */
+  private final class Waiter {
+    private final String id;
+    private final long timeoutMs;
+    private final Promise<JsonObject> done;
+    private MessageConsumer<Object> consumer;
+    private long pollTimer = -1;
+    private long limitTimer = -1;
+    private boolean reading;
+    private boolean readAgain;
+
+    Waiter(String id, long timeoutMs, Promise<JsonObject> done) {
+      this.id = id;
+      this.timeoutMs = timeoutMs;
+      this.done = done;
+    }
+
+    void start() {
+      limitTimer = vertx.setTimer(timeoutMs, t -> finish(null, new TaskClientException(new Error(504,
+          TaskClientException.TIMEOUT, "task " + id + " did not end within " + timeoutMs + " ms"))));
+      consumer = vertx.eventBus().consumer(EVENTS, this::onEvent);
+      // Read once the subscription is in place, so an end before it is seen by the read, one after by the event.
+      consumer.completion().onComplete(ar -> read());
+      pollTimer = vertx.setPeriodic(POLL_MS, t -> read());
+    }
+
+    private void onEvent(Message<Object> m) {
+      if (m.body() instanceof JsonObject e && id.equals(e.getValue("id"))
+          && TERMINAL_STATES.contains(String.valueOf(e.getValue("state")))) {
+        read(); // the event has no result: read the whole task
+      }
+    }
+
+    private void read() {
+      if (done.future().isComplete()) {
+        return;
+      }
+      if (reading) {
+        readAgain = true; // an event during a read: read again after it, so its outcome is not lost
+        return;
+      }
+      reading = true;
+      get(id).onComplete(ar -> {
+        reading = false;
+        if (ar.succeeded()) {
+          if (TERMINAL_STATES.contains(String.valueOf(ar.result().getValue("state")))) {
+            finish(ar.result(), null);
+            return;
+          }
+        } else if (ar.cause() instanceof TaskClientException e && e.status() < 500) {
+          finish(null, e);
+          return;
+        }
+        if (readAgain) {
+          readAgain = false;
+          read();
+        }
+      });
+    }
+
+    private void finish(JsonObject task, Throwable err) {
+      if (done.future().isComplete()) {
+        return;
+      }
+      vertx.cancelTimer(limitTimer);
+      vertx.cancelTimer(pollTimer);
+      if (consumer != null) {
+        consumer.unregister();
+      }
+      if (err == null) {
+        done.tryComplete(task);
+      } else {
+        done.tryFail(err);
+      }
+    }
+  }
+
+  private Future<JsonObject> request(String address, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(requestTimeoutMs))
+        .map(Message::body)
+        .recover(err -> Future.failedFuture(new TaskClientException(Error.from(err), err)));
+  }
+
+  /**
+   * A failure of the task service as a value.
+   *
+   * @param status the HTTP-like status: 400, 404, 409, 503, ...
+   * @param code the stable upper-case code, such as {@link TaskClientException#INVALID_TASK}
+   * @param message what went wrong, for a person
+   */
+  public record Error(int status, String code, String message) {
+
+    /**
+     * Reads the failure of a request on the task service's addresses. The service fails a request with a
+     * {@link ReplyException} whose failure code is the status and whose message is {@code {"code",
+     * "message"}} JSON; no handler and a timeout become 503 {@link TaskClientException#UNAVAILABLE}.
+     *
+     * @param failure the failure of a request future
+     * @return the error; 500 {@link TaskClientException#INTERNAL} for a failure of another kind
+     */
+    public static Error from(Throwable failure) {
+      if (failure instanceof TaskClientException e) {
+        return e.error();
+      }
+      if (failure instanceof ReplyException re) {
+        if (re.failureType() == ReplyFailure.NO_HANDLERS) {
+          return new Error(503, TaskClientException.UNAVAILABLE, "no node of the task service is listening on "
+              + "this event bus (is this Vert.x clustered and in the Akita cluster?)");
+        }
+        if (re.failureType() == ReplyFailure.TIMEOUT) {
+          return new Error(503, TaskClientException.UNAVAILABLE, "the task service did not answer in time");
+        }
+        String text = re.getMessage();
+        int status = re.failureCode() > 0 ? re.failureCode() : 500;
+        if (text != null && text.startsWith("{")) {
+          try {
+            JsonObject o = new JsonObject(text);
+            Object code = o.getValue("code");
+            Object message = o.getValue("message");
+            return new Error(status, code instanceof String c ? c : TaskClientException.INTERNAL,
+                message instanceof String s ? s : text);
+          } catch (DecodeException e) {
+            // not the service's JSON: fall through
+          }
+        }
+        return new Error(status, TaskClientException.INTERNAL, String.valueOf(text));
+      }
+      return new Error(500, TaskClientException.INTERNAL, String.valueOf(failure == null ? null
+          : failure.getMessage()));
+    }
+  }
+
+  /**
+   * A request of {@link TaskClient} that failed. {@link #status()} is an HTTP-like status and {@link #code()} a
+   * stable upper-case code, the same ones the REST API answers with; {@link #getMessage()} is for people.
+   */
+  public static final class TaskClientException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** 400: the submitted task (or a request body) is not valid; the message names the field. */
+    public static final String INVALID_TASK = "INVALID_TASK";
+    /** 404: no task has that id. */
+    public static final String TASK_NOT_FOUND = "TASK_NOT_FOUND";
+    /** 409: the task already ended, so it cannot be cancelled. */
+    public static final String TASK_FINISHED = "TASK_FINISHED";
+    /** 503: the cluster has no leader scheduling tasks right now; retry shortly. */
+    public static final String NO_LEADER = "NO_LEADER";
+    /** 503: no node answered: none is listening on the address, or the request timed out. */
+    public static final String UNAVAILABLE = "UNAVAILABLE";
+    /** 504: {@link TaskClient#await} gave up before the task ended; the task itself goes on. */
+    public static final String TIMEOUT = "TIMEOUT";
+    /** 500: anything else. */
+    public static final String INTERNAL = "INTERNAL";
+
+    /** The HTTP-like status. */
+    private final int status;
+    /** The stable code. */
+    private final String code;
+
+    /**
+     * Creates the exception for an error.
+     *
+     * @param error the status, code and message
+     */
+    public TaskClientException(Error error) {
+      this(error, null);
+    }
+
+    /**
+     * Creates the exception for an error, keeping its cause.
+     *
+     * @param error the status, code and message
+     * @param cause the underlying failure, or {@code null}
+     */
+    public TaskClientException(Error error, Throwable cause) {
+      super(error.message(), cause);
+      this.status = error.status();
+      this.code = error.code();
+    }
+
+    /**
+     * The error as a value.
+     *
+     * @return the status, code and message
+     */
+    public Error error() {
+      return new Error(status, code, getMessage());
+    }
+
+    /**
+     * The HTTP-like status, such as 400, 404, 409 or 503.
+     *
+     * @return the status
+     */
+    public int status() {
+      return status;
+    }
+
+    /**
+     * The stable upper-case code, such as {@link #INVALID_TASK}.
+     *
+     * @return the code
+     */
+    public String code() {
+      return code;
+    }
+
+    @Override
+    public String toString() {
+      return getClass().getName() + ": " + status + " " + code + ": " + getMessage();
+    }
+  }
+}
