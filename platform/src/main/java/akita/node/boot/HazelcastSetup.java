@@ -45,10 +45,12 @@ public final class HazelcastSetup {
     String external = System.getProperty(EXTERNAL_CONFIG_PROPERTY);
     if (external != null) {
       // Vert.x would silently fall back to its bundled defaults, which multicast: refuse a missing file.
-      if (!java.nio.file.Files.isRegularFile(java.nio.file.Path.of(external))
-          && HazelcastSetup.class.getClassLoader().getResource(external) == null) {
+      boolean exists = external.startsWith("classpath:")
+          ? HazelcastSetup.class.getClassLoader().getResource(external.substring("classpath:".length())) != null
+          : java.nio.file.Files.isRegularFile(java.nio.file.Path.of(external));
+      if (!exists) {
         throw new IllegalStateException("-D" + EXTERNAL_CONFIG_PROPERTY + "=" + external
-            + " names no file or class-path resource");
+            + " names no file (or, with the classpath: prefix, no class-path resource)");
       }
       c = ConfigUtil.loadConfig();
       LOG.warn("Hazelcast network settings come from {}; --bind-host, --hz-port and --members are ignored",

@@ -35,9 +35,9 @@ public final class TaskAddresses {
   /** Cluster request/reply, on the acting leader only: {@link #CANCEL}. */
   static final String LEADER_CANCEL = "akita.tasks.leader.cancel";
   /**
-   * Cluster send, on the acting leader only. Body: {@code {"nodeId", "results": [{"id", "attempt",
-   * "event": STARTED|COMPLETED|FAILED|CANCELLED|PROGRESS, "result"?, "error"?, "progress"?}]}}. Workers report
-   * here in batches; reply {@code {"ok": true}}.
+   * Cluster request/reply, on the acting leader only. Body: {@code {"nodeId", "results": [{"id", "attempt",
+   * "event": STARTED|COMPLETED|FAILED|CANCELLED|PROGRESS, "result"?, "error"?, "retryable"?, "progress"?}]}}.
+   * Workers report here in batches; reply {@code {"ok": true}}.
    */
   public static final String LEADER_RESULTS = "akita.tasks.leader.results";
 
@@ -53,8 +53,8 @@ public final class TaskAddresses {
 
   /**
    * Cluster request/reply to one worker: a batch of assignments, fenced by term. Body: {@code {"term",
-   * "leaderId", "tasks": [{"id", "type", "payload", "attempt", "deadline", "upstream"?}]}}. Reply (the ACK):
-   * {@code {"accepted": [id], "refused": [{"id", "reason"}]}}. Fails 409 STALE_TERM.
+   * "leaderId", "tasks": [{"id", "type", "payload", "attempt", "timeoutMs", "ackTimeoutMs"}]}}. Reply (the
+   * ACK): {@code {"accepted": [id], "refused": [{"id", "reason"}]}}. Fails 409 STALE_TERM, 400 BAD_COMMAND.
    *
    * @param nodeId the worker
    * @return its address

@@ -232,7 +232,7 @@ public final class ApiVerticle extends VerticleBase {
 
   private void submitTask(RoutingContext ctx) {
     JsonObject body = Bodies.jsonObject(ctx);
-    if (ctx.body() == null || ctx.body().length() == 0) {
+    if (body.isEmpty()) {
       throw ApiError.INVALID_TASK.with("send the task as a JSON object, e.g. {\"type\": \"echo\", \"payload\": {}}");
     }
     String submitter = "api:" + ctx.request().remoteAddress().host();
@@ -359,11 +359,12 @@ public final class ApiVerticle extends VerticleBase {
       return;
     }
     switch (ctx.statusCode()) {
-      case 413 -> Errors.send(ctx, ApiError.PAYLOAD_TOO_LARGE,
-          "the request body is larger than this node's limit of " + cfg.maxBodyBytes() + " bytes");
+      case 413 -> Errors.send(ctx, ApiError.PAYLOAD_TOO_LARGE, "the request body is larger than this node's limit of "
+          + (ctx.request().path().equals(PREFIX + "/plugins") ? cfg.maxPluginBytes() : cfg.maxBodyBytes()) + " bytes");
       case 400 -> Errors.send(ctx, ApiError.BAD_REQUEST, "the request is malformed");
       case -1, 500 -> {
-        if (f instanceof IllegalArgumentException && String.valueOf(f.getMessage()).contains("escape")) {
+        if (f instanceof IllegalArgumentException && java.util.Arrays.stream(f.getStackTrace())
+            .anyMatch(e -> e.getClassName().contains("Decoder") || e.getMethodName().startsWith("decode"))) {
           // A query string with broken percent-encoding, found while Vert.x decoded it.
           Errors.send(ctx, ApiError.BAD_REQUEST, "the request URI is not valid: " + f.getMessage());
         } else {

@@ -171,6 +171,10 @@ public final class WorkerVerticle extends VerticleBase {
         if (timedOut[0]) {
           code = TaskException.TIMEOUT;
           retryable = true;
+        } else if (stopping && r.context().isCancelled()) {
+          // Handed back, not given up: the leader retries it on another node.
+          code = "WORKER_STOPPING";
+          retryable = true;
         } else if (r.context().isCancelled()) {
           code = TaskException.CANCELLED;
           retryable = false;

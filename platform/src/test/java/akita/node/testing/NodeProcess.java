@@ -55,6 +55,34 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   /**
+   * Runs a main class of the test sources in its own JVM, with platform.jar and the test classes on its
+   * class path (for programs that join the cluster as other services would), to its end.
+   *
+   * @param workDir the working directory
+   * @param mainClass the class to run
+   * @param args its arguments
+   * @return the finished process
+   */
+  public static NodeProcess runMain(Path workDir, String mainClass, String... args) throws Exception {
+    Files.createDirectories(workDir);
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
+        "-cp", JAR.toAbsolutePath() + java.io.File.pathSeparator + Path.of("target", "test-classes").toAbsolutePath(),
+        mainClass));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
+    Path out = Files.createTempFile(workDir, "stdout", ".log");
+    Path err = Files.createTempFile(workDir, "stderr", ".log");
+    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    NodeProcess p = new NodeProcess(pb.start(), out, err);
+    if (!p.process.waitFor(180, TimeUnit.SECONDS)) {
+      p.process.destroyForcibly();
+      throw new AssertionError(mainClass + " did not finish in 180 s:\n" + p.stdout() + p.stderr());
+    }
+    return p;
+  }
+
+  /**
    * Runs a CLI command to its end.
    *
    * @return the finished process
