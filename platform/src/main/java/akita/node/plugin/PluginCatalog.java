@@ -53,6 +53,19 @@ public final class PluginCatalog {
   }
 
   /**
+   * Stores a jar and records it only if no version of its plugin is in the catalog (another node may be
+   * restoring the same plugin at the same moment).
+   *
+   * @param entry the catalog entry
+   * @param bytes the jar
+   * @return whether this call recorded it
+   */
+  public boolean putIfAbsent(JsonObject entry, byte[] bytes) {
+    jars.set(entry.getString("sha256"), bytes);
+    return catalog.putIfAbsent(entry.getString("id"), entry.encode()) == null;
+  }
+
+  /**
    * Removes a plugin from the catalog.
    *
    * @param id the plugin id

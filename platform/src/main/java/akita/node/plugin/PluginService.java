@@ -402,6 +402,50 @@ public final class PluginService {
     }, true);
   }
 
+  /**
+   * At start, reconciles the cluster-deployed jars this node kept on disk with the catalog. When the catalog
+   * is empty (the whole cluster restarted and Hazelcast's copy is gone), the kept jars are deployed again, so
+   * cluster-wide plugins survive a full restart; when the catalog exists but no longer lists a kept jar's
+   * plugin, it was removed while this node was away, and the jar is deleted.
+   *
+   * @param catalog the cluster's catalog
+   * @param clusterDir where this node keeps cluster-deployed jars
+   * @return completed when done
+   */
+  public Future<Void> reseed(PluginCatalog catalog, Path clusterDir) {
+    return admin.executeBlocking(() -> {
+      if (!Files.isDirectory(clusterDir)) {
+        return null;
+      }
+      Map<String, JsonObject> entries = catalog.entries();
+      List<Path> kept;
+      try (Stream<Path> files = Files.list(clusterDir)) {
+        kept = files.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
+      }
+      for (Path jar : kept) {
+        PluginCheck.Descriptor d;
+        try {
+          d = PluginCheck.check(jar);
+        } catch (PluginException e) {
+          LOG.warn("ignoring the kept cluster jar {}: {}", jar.getFileName(), e.getMessage());
+          continue;
+        }
+        if (entries.isEmpty()) {
+          byte[] bytes = Files.readAllBytes(jar);
+          String sha = sha256(bytes);
+          if (catalog.putIfAbsent(entry(d, sha, bytes.length, "restored after a cluster restart"), bytes)) {
+            LOG.info("plugin {} {} restored to the cluster catalog from {}", d.id(), d.version(), jar.getFileName());
+          }
+        } else if (!entries.containsKey(d.id())) {
+          LOG.info("plugin {} was removed from the cluster while this node was away; deleting {}", d.id(),
+              jar.getFileName());
+          Files.deleteIfExists(jar);
+        }
+      }
+      return null;
+    }, true);
+  }
+
   static String sha256(byte[] bytes) {
     try {
       return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));

@@ -60,6 +60,7 @@ public final class PluginVerticle extends VerticleBase {
       scheduleScan();
     }
     return plugins.start()
+        .compose(v -> plugins.reseed(catalog, clusterDir))
         .compose(v -> vertx.executeBlocking(() -> catalog.listen(id -> context.runOnContext(x -> sync())), false))
         .compose(listener -> {
           catalogListener = listener;

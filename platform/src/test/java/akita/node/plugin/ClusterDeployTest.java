@@ -157,6 +157,23 @@ class ClusterDeployTest {
     assertEquals("PLUGIN_CONFLICT", Http.method("DELETE", api(c) + "/plugins/noop").errorCode());
   }
 
+  /** Verifies a cluster-deployed plugin survives a restart of the whole cluster (here, of its one node). */
+  @Test
+  void deployedPluginSurvivesAWholeClusterRestart() throws Exception {
+    cluster = TestNodes.uniqueCluster();
+    Node a = join("a");
+    assertEquals(201, upload(a, Files.readAllBytes(greeter("1.0.0")), "").status());
+    awaitRuns(a, "1.0.0");
+    nodes.remove(a);
+    TestNodes.stop(a);
+    members = null;
+    Node again = join("a");
+    awaitRuns(again, "1.0.0");
+    JsonObject e = entry(awaitListing(again, l -> entry(l, "greeter", "1.0.0") != null
+        && entry(l, "greeter", "1.0.0").containsKey("deployed")), "greeter", "1.0.0");
+    assertEquals("restored after a cluster restart", e.getJsonObject("deployed").getString("deployedBy"));
+  }
+
   /** Verifies bad uploads are refused with precise codes and nothing reaches the catalog. */
   @Test
   void badUploadsAreRefused() throws Exception {

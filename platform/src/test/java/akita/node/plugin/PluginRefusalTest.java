@@ -5,41 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akita.node.testing.Plugins;
 import akita.node.testing.TestPluginBuilder;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every kind of bad plugin jar is refused with a clear error, and the node's other plugins keep working.
  * Each test loads the bad jar next to the real noop plugin.
  */
-class PluginRefusalTest {
+class PluginRefusalTest extends akita.node.testing.PluginServiceTestBase {
 
-  @TempDir
-  Path dir;
-
-  private Vertx vertx;
-  private PluginService service;
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (service != null) {
-      service.stop(1_000).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
 
   /** Loads the bad jar beside noop; asserts noop still runs; returns the refusal's error text. */
   private String refusal(Path bad) throws Exception {

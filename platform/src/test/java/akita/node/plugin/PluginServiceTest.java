@@ -7,40 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akita.api.task.TaskException;
 import akita.node.testing.Plugins;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The plugin service over real PF4J and the jars the build produced. */
-class PluginServiceTest {
+class PluginServiceTest extends akita.node.testing.PluginServiceTestBase {
 
-  @TempDir
-  Path dir;
-
-  private Vertx vertx;
-  private PluginService service;
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (service != null) {
-      service.stop(1_000).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
 
   /** Verifies the built noop plugin loads in its own class loader and runs echo and noop. */
   @Test

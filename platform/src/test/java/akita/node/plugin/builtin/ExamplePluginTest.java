@@ -13,7 +13,6 @@ import akita.node.plugin.PluginService;
 import akita.node.testing.Plugins;
 import akita.node.worker.AttemptContext;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -27,35 +26,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The built example plugin, loaded by a real plugin service. Also a template: a plugin copied from the example
  * can be tested the same way.
  */
-class ExamplePluginTest {
+class ExamplePluginTest extends akita.node.testing.PluginServiceTestBase {
 
-  @TempDir
-  Path dir;
-
-  private Vertx vertx;
-  private PluginService service;
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (service != null) {
-      service.stop(1_000).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
 
   /** Verifies a greeting repeated twice, with progress reported after each time. */
   @Test

@@ -12,7 +12,6 @@ import akita.api.task.TaskException;
 import akita.node.plugin.LoadedPlugin;
 import akita.node.plugin.PluginService;
 import akita.node.testing.Plugins;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -26,35 +25,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The built shell plugin, loaded by a real plugin service, running real processes. */
-class ShellPluginTest {
+class ShellPluginTest extends akita.node.testing.PluginServiceTestBase {
 
   private static final Set<String> DEFAULT_ALLOWLIST = Set.of("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR",
       "USER");
 
-  @TempDir
-  Path dir;
-
-  private Vertx vertx;
-  private PluginService service;
-
-  @BeforeEach
-  void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    if (service != null) {
-      service.stop(1_000).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
 
   /** Verifies a command given as argv runs and its exit code and output come back. */
   @Test
