@@ -160,7 +160,7 @@ public final class Node {
                   ? deploy(new WorkerVerticle(context, plugins, fence, cfg.slots(), cfg.shutdownTimeoutMs()))
                   : Future.succeededFuture())
               .compose(v -> cfg.roles().contains(Role.LEADER)
-                  ? deploy(new SchedulerVerticle(context, SchedulerVerticle.Settings.defaults(cfg.expectedMembers()),
+                  ? deploy(new SchedulerVerticle(context, SchedulerVerticle.Settings.of(cfg),
                       membership, hz))
                   : Future.succeededFuture())
               .compose(v -> deploy(new LeadershipVerticle(context, cfg, membership, fence)))

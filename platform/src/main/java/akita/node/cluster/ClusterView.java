@@ -29,6 +29,7 @@ public final class ClusterView {
     double rttMs = -1;
     boolean member;
     long offlineSince;
+    long quarantinedUntil;
   }
 
   private final long suspectAfterMs;
@@ -126,6 +127,19 @@ public final class ClusterView {
     nodes.keySet().removeIf(id -> !id.equals(keepNodeId));
   }
 
+  /**
+   * Records that the scheduler quarantined a node (it failed many different tasks).
+   *
+   * @param nodeId the node
+   * @param until end of the quarantine (epoch ms)
+   */
+  public void quarantine(String nodeId, long until) {
+    Entry e = nodes.get(nodeId);
+    if (e != null) {
+      e.quarantinedUntil = until;
+    }
+  }
+
   /** Records a round-trip time to a node, smoothed. */
   public void rtt(String nodeId, double ms) {
     Entry e = nodes.get(nodeId);
@@ -194,6 +208,8 @@ public final class ClusterView {
         .put("resources", i.resources())
         .put("rttMs", e.rttMs < 0 ? null : Math.round(e.rttMs * 1000) / 1000.0)
         .put("lastHeartbeat", Instant.ofEpochMilli(e.lastHeard).toString())
+        .put("quarantinedUntil", e.quarantinedUntil > System.currentTimeMillis()
+            ? Instant.ofEpochMilli(e.quarantinedUntil).toString() : null)
         .put("member", e.member).put("version", i.version()).put("api", i.api()).put("plugins", i.plugins())
         .put("startedAt", Instant.ofEpochMilli(i.startedAt()).toString());
   }

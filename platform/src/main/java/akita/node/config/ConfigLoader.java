@@ -113,6 +113,8 @@ public final class ConfigLoader {
       slots = intIn(ConfigOption.SLOTS, 0, 10_000, "a number of task slots");
     }
     NodeConfig.Health health = health();
+    long agingMs = longIn(ConfigOption.AGING_MS, 1, 86_400_000, "a duration in milliseconds");
+    long quantumMs = longIn(ConfigOption.FAIR_SHARE_QUANTUM_MS, 0, 60_000, "a duration in milliseconds");
 
     NodeConfig.Api api = new NodeConfig.Api(
         host(ConfigOption.API_HOST),
@@ -144,7 +146,7 @@ public final class ConfigLoader {
     if (!LEVELS.contains(l)) {
       throw invalid(ConfigOption.LOG_LEVEL, level, "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
     }
-    return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, slots, health, api, cluster, dataDir, pluginsDir,
+    return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, slots, health, agingMs, quantumMs, api, cluster, dataDir, pluginsDir,
         scanMs, shutdownMs, new NodeConfig.Log(f.equals("json"), l), filePath);
   }
 

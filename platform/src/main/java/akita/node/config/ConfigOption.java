@@ -43,6 +43,11 @@ public enum ConfigOption {
       "A node not heard from for this long is OFFLINE (a node that leaves the cluster is OFFLINE at once)."),
   MEMBER_TIMEOUT_MS("memberTimeoutMs", "--member-timeout-ms", "AKITA_MEMBER_TIMEOUT_MS", "MS", "5000",
       "Hazelcast removes a member it has had no heartbeat from for this long (whole seconds, at least 2000)."),
+  AGING_MS("agingMs", "--aging-ms", "AKITA_AGING_MS", "MS", "10000",
+      "A queued task gains one priority level per this much waiting, so low priority work is never starved."),
+  FAIR_SHARE_QUANTUM_MS("fairShareQuantumMs", "--fair-share-quantum-ms", "AKITA_FAIR_SHARE_QUANTUM_MS", "MS", "0",
+      "Per-submitter fair share: each submitter's queued tasks are spaced this far apart in queue time, so "
+          + "submitters of equal priority take turns (0: off, plain FIFO)."),
   PLUGINS_DIR("pluginsDir", "--plugins-dir", "AKITA_PLUGINS_DIR", "DIR", null,
       "Folder of plugin jars (default: plugins/ next to platform.jar)."),
   PLUGINS_SCAN_MS("pluginsScanMs", "--plugins-scan-ms", "AKITA_PLUGINS_SCAN_MS", "MS", "2000",

@@ -15,6 +15,8 @@ import java.util.Set;
  * @param expectedMembers the cluster size the operator expects (quorum = expectedMembers / 2 + 1)
  * @param slots how many tasks the node runs at once
  * @param health heartbeat and failure-detection timing
+ * @param agingMs waiting time per priority level gained in the queue
+ * @param fairShareQuantumMs per-submitter spacing in queue time (0: off)
  * @param api the HTTP API's settings
  * @param cluster the cluster network's settings
  * @param dataDir the data folder
@@ -32,6 +34,8 @@ public record NodeConfig(
     int expectedMembers,
     int slots,
     Health health,
+    long agingMs,
+    long fairShareQuantumMs,
     Api api,
     Cluster cluster,
     Path dataDir,

@@ -56,11 +56,15 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final long FAILURE_WINDOW_MS = 60_000;
 
   /** Settings, from the node's configuration. */
-  public record Settings(long agingMs, Placement.Weights weights, long retryBaseMs, long retryMaxMs,
-      int expectedMembers) {
-    /** Defaults. */
-    public static Settings defaults(int expectedMembers) {
-      return new Settings(10_000, Placement.Weights.DEFAULT, 200, 30_000, expectedMembers);
+  public record Settings(long agingMs, long fairShareQuantumMs, Placement.Weights weights, long retryBaseMs,
+      long retryMaxMs, int expectedMembers) {
+    /**
+     * @param cfg the node's configuration
+     * @return the scheduler settings it implies
+     */
+    public static Settings of(akita.node.config.NodeConfig cfg) {
+      return new Settings(cfg.agingMs(), cfg.fairShareQuantumMs(), Placement.Weights.DEFAULT, 200, 30_000,
+          cfg.expectedMembers());
     }
   }
 
@@ -142,7 +146,7 @@ public final class SchedulerVerticle extends VerticleBase {
     term = newTerm;
     long myTerm = newTerm;
     LOG.info("scheduler taking over (term {})", newTerm);
-    queue = new TaskQueue(settings.agingMs());
+    queue = new TaskQueue(settings.agingMs(), settings.fairShareQuantumMs());
     map = hz.getMap(TASK_MAP);
     view = new ClusterView(Long.MAX_VALUE / 4, Long.MAX_VALUE / 2, 60_000);
     var bus = vertx.eventBus();

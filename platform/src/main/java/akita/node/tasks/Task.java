@@ -33,6 +33,8 @@ public final class Task {
   /** Earliest time the task may be placed (notBefore, or the end of a retry backoff). */
   private long readyAt;
   private final Set<String> failedOn = new LinkedHashSet<>();
+  /** The time the queue orders this task by: its submit time, or a later one under fair share. */
+  private long queueTime;
   private final JsonArray attempts = new JsonArray();
 
   /**
@@ -53,6 +55,7 @@ public final class Task {
     this.updatedAt = submittedAt;
     this.readyAt = Math.max(spec.notBefore(), 0);
     this.version = 1;
+    this.queueTime = submittedAt;
   }
 
   /**
@@ -147,6 +150,14 @@ public final class Task {
 
   public long submittedAt() {
     return submittedAt;
+  }
+
+  long queueTime() {
+    return queueTime;
+  }
+
+  void queueTime(long t) {
+    queueTime = t;
   }
 
   public long readyAt() {

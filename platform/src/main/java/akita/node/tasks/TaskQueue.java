@@ -17,6 +17,10 @@ import java.util.PriorityQueue;
  * {@code agingMs} it has waited since it was submitted, so low-priority work is never starved. Because every
  * task ages at the same rate, the order is fixed at insertion: the key is
  * {@code priority * agingMs - submittedAt}.
+ *
+ * <p>Fair share (optional): each submitter's tasks get queue times at least {@code quantumMs} apart (start-time
+ * fair queueing), so a submitter that queues 10,000 tasks at once does not hold back another's single task of
+ * the same priority: submitters take turns.
  */
 final class TaskQueue {
 
@@ -34,12 +38,23 @@ final class TaskQueue {
   }
 
   private final Comparator<Task> order;
+  private final long quantumMs;
+  private final Map<String, Long> lastQueueTime = new HashMap<>();
   private final Map<String, PlacementClass> classes = new HashMap<>();
   private int size;
 
   /** @param agingMs how long a task waits to gain one priority level */
   TaskQueue(long agingMs) {
-    this.order = Comparator.comparingLong((Task t) -> -(t.spec().priority() * agingMs - t.submittedAt()))
+    this(agingMs, 0);
+  }
+
+  /**
+   * @param agingMs how long a task waits to gain one priority level
+   * @param quantumMs fair-share spacing of one submitter's tasks in queue time; 0 for plain FIFO
+   */
+  TaskQueue(long agingMs, long quantumMs) {
+    this.quantumMs = quantumMs;
+    this.order = Comparator.comparingLong((Task t) -> -(t.spec().priority() * agingMs - t.queueTime()))
         .thenComparingLong(Task::seq);
   }
 
@@ -54,6 +69,12 @@ final class TaskQueue {
   }
 
   void add(Task t) {
+    if (quantumMs > 0) {
+      String who = t.spec().submitter() == null ? "" : t.spec().submitter();
+      long at = Math.max(t.submittedAt(), lastQueueTime.getOrDefault(who, Long.MIN_VALUE / 2) + quantumMs);
+      lastQueueTime.put(who, at);
+      t.queueTime(at);
+    }
     String key = classKey(t.spec());
     classes.computeIfAbsent(key, k -> new PlacementClass(k, t, order)).tasks.add(t);
     size++;

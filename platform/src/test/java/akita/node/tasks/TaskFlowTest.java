@@ -313,6 +313,53 @@ class TaskFlowTest {
     assertEquals("CANCELLED", Http.post(api() + "/tasks/" + assigned + "/cancel", "").json().getString("state"));
   }
 
+  /** Verifies a node failing many different tasks is quarantined, visibly in the cluster view. */
+  @Test
+  void failingNodeIsQuarantined() throws Exception {
+    node("real");
+    awaitLeader();
+    SimulatedWorker bad = SimulatedWorker.join(cluster, members, "bad", List.of("echo"), Behaviour.FAIL);
+    sims.add(bad);
+    awaitNode("bad");
+    assertEquals(200, Http.post(api() + "/nodes/real/drain", "").status());
+    List<String> ids = new ArrayList<>();
+    // Seven different tasks failing there within a minute bring its success ratio under one half.
+    for (int i = 0; i < 7; i++) {
+      ids.add(submit(new JsonObject().put("type", "echo").put("maxAttempts", 1)).getString("id"));
+    }
+    for (String id : ids) {
+      awaitState(id, "FAILED");
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    JsonObject view = null;
+    while (System.nanoTime() < deadline) {
+      view = Http.get(api() + "/nodes/bad").json();
+      if (view.getString("quarantinedUntil") != null) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    assertTrue(view != null && view.getString("quarantinedUntil") != null, "quarantined: " + view);
+    // New work avoids it: with the real node back, the next task runs there.
+    assertEquals(200, Http.post(api() + "/nodes/real/undrain", "").status());
+    String next = submit(new JsonObject().put("type", "echo")).getString("id");
+    assertNotEquals(bad.id, awaitState(next, "COMPLETED").getString("nodeId"));
+  }
+
+  /** Verifies a task waiting for its retry (RETRYING) can be cancelled. */
+  @Test
+  void cancelWhileRetrying() throws Exception {
+    node("real");
+    awaitLeader();
+    JsonObject t = shell("false").put("maxAttempts", 5);
+    String id = submit(t).getString("id");
+    awaitState(id, "RETRYING");
+    JsonObject cancelled = Http.post(api() + "/tasks/" + id + "/cancel", "").json();
+    assertEquals("CANCELLED", cancelled.getString("state"), cancelled.encode());
+    Thread.sleep(500);
+    assertEquals("CANCELLED", get(id).getString("state"), "the retry timer does not revive it");
+  }
+
   /** Verifies a delayed start waits for notBefore, and a deadline fails a task that could not start. */
   @Test
   void notBeforeAndDeadline() throws Exception {
