@@ -115,6 +115,7 @@ public final class ConfigLoader {
     NodeConfig.Health health = health();
     long agingMs = longIn(ConfigOption.AGING_MS, 1, 86_400_000, "a duration in milliseconds");
     long quantumMs = longIn(ConfigOption.FAIR_SHARE_QUANTUM_MS, 0, 60_000, "a duration in milliseconds");
+    Map<String, Double> weights = weights();
 
     NodeConfig.Api api = new NodeConfig.Api(
         host(ConfigOption.API_HOST),
@@ -146,7 +147,7 @@ public final class ConfigLoader {
     if (!LEVELS.contains(l)) {
       throw invalid(ConfigOption.LOG_LEVEL, level, "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
     }
-    return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, slots, health, agingMs, quantumMs, api, cluster, dataDir, pluginsDir,
+    return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, slots, health, agingMs, quantumMs, weights, api, cluster, dataDir, pluginsDir,
         scanMs, shutdownMs, new NodeConfig.Log(f.equals("json"), l), filePath);
   }
 
@@ -306,6 +307,34 @@ public final class ConfigLoader {
           "must be longer than --suspect-after-ms (" + suspect + ")");
     }
     return new NodeConfig.Health(interval, suspect, offline, member);
+  }
+
+  private static final List<String> WEIGHTS = List.of("rtt", "load", "queue", "reliability", "cpu", "affinity");
+
+  private Map<String, Double> weights() {
+    ConfigOption o = ConfigOption.PLACEMENT_WEIGHTS;
+    Map<String, Double> w = new java.util.LinkedHashMap<>();
+    for (String part : items(new Value(o.defaultValue(), "default"))) {
+      String[] kv = part.split("=");
+      w.put(kv[0], Double.parseDouble(kv[1]));
+    }
+    Value v = resolve(o);
+    for (String part : items(v)) {
+      String[] kv = part.split("=", 2);
+      if (kv.length != 2 || !WEIGHTS.contains(kv[0].trim())) {
+        throw invalid(o, v, "contains '" + part + "'; give name=weight pairs with names " + WEIGHTS);
+      }
+      try {
+        double d = Double.parseDouble(kv[1].trim());
+        if (d < 0 || d > 1000 || Double.isNaN(d)) {
+          throw new NumberFormatException();
+        }
+        w.put(kv[0].trim(), d);
+      } catch (NumberFormatException e) {
+        throw invalid(o, v, "gives '" + kv[1] + "' for " + kv[0] + "; a weight is a number from 0 to 1000");
+      }
+    }
+    return java.util.Collections.unmodifiableMap(w);
   }
 
   private Set<Role> roles() {

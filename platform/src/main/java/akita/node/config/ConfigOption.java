@@ -48,6 +48,9 @@ public enum ConfigOption {
   FAIR_SHARE_QUANTUM_MS("fairShareQuantumMs", "--fair-share-quantum-ms", "AKITA_FAIR_SHARE_QUANTUM_MS", "MS", "0",
       "Per-submitter fair share: each submitter's queued tasks are spaced this far apart in queue time, so "
           + "submitters of equal priority take turns (0: off, plain FIFO)."),
+  PLACEMENT_WEIGHTS("placementWeights", "--placement-weights", "AKITA_PLACEMENT_WEIGHTS", "NAME=W,...",
+      "rtt=1,load=1,queue=1,reliability=2,cpu=0.5,affinity=1",
+      "Weights of the placement score (lower is better): rtt (per 10 ms), load, queue, reliability, cpu, affinity."),
   PLUGINS_DIR("pluginsDir", "--plugins-dir", "AKITA_PLUGINS_DIR", "DIR", null,
       "Folder of plugin jars (default: plugins/ next to platform.jar)."),
   PLUGINS_SCAN_MS("pluginsScanMs", "--plugins-scan-ms", "AKITA_PLUGINS_SCAN_MS", "MS", "2000",

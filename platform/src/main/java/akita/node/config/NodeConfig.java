@@ -17,6 +17,7 @@ import java.util.Set;
  * @param health heartbeat and failure-detection timing
  * @param agingMs waiting time per priority level gained in the queue
  * @param fairShareQuantumMs per-submitter spacing in queue time (0: off)
+ * @param placementWeights weights of the placement score by name (rtt, load, queue, reliability, cpu, affinity)
  * @param api the HTTP API's settings
  * @param cluster the cluster network's settings
  * @param dataDir the data folder
@@ -36,6 +37,7 @@ public record NodeConfig(
     Health health,
     long agingMs,
     long fairShareQuantumMs,
+    java.util.Map<String, Double> placementWeights,
     Api api,
     Cluster cluster,
     Path dataDir,

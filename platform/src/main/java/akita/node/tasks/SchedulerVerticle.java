@@ -63,7 +63,9 @@ public final class SchedulerVerticle extends VerticleBase {
      * @return the scheduler settings it implies
      */
     public static Settings of(akita.node.config.NodeConfig cfg) {
-      return new Settings(cfg.agingMs(), cfg.fairShareQuantumMs(), Placement.Weights.DEFAULT, 200, 30_000,
+      Map<String, Double> w = cfg.placementWeights();
+      return new Settings(cfg.agingMs(), cfg.fairShareQuantumMs(), new Placement.Weights(w.get("rtt"),
+          w.get("load"), w.get("queue"), w.get("reliability"), w.get("cpu"), w.get("affinity")), 200, 30_000,
           cfg.expectedMembers());
     }
   }

@@ -135,6 +135,21 @@ class ConfigLoaderTest {
     assertTrue(msg.contains(problem), msg);
   }
 
+  /** Verifies placement weights: defaults, partial overrides, and refusals. */
+  @Test
+  void placementWeights() {
+    assertEquals(2.0, load().placementWeights().get("reliability"));
+    flags.put(ConfigOption.PLACEMENT_WEIGHTS, "rtt=0, cpu=3");
+    NodeConfig c = load();
+    assertEquals(0.0, c.placementWeights().get("rtt"));
+    assertEquals(3.0, c.placementWeights().get("cpu"));
+    assertEquals(1.0, c.placementWeights().get("load"), "unnamed weights keep their defaults");
+    flags.put(ConfigOption.PLACEMENT_WEIGHTS, "speed=1");
+    assertTrue(error().contains("give name=weight pairs"));
+    flags.put(ConfigOption.PLACEMENT_WEIGHTS, "rtt=-1");
+    assertTrue(error().contains("a weight is a number from 0 to 1000"));
+  }
+
   /** Verifies an invalid environment variable is reported as coming from it. */
   @Test
   void invalidEnv() {
