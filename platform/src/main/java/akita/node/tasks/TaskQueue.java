@@ -58,7 +58,7 @@ final class TaskQueue {
         .thenComparingLong(Task::seq);
   }
 
-  /** @return the order tasks are taken in */
+  /** @return the order tasks are taken in (by {@link Task#queueTime()}, set when a task is added) */
   Comparator<Task> order() {
     return order;
   }
@@ -69,9 +69,12 @@ final class TaskQueue {
   }
 
   void add(Task t) {
+    // A delayed task ages from when it may start, not from its submit: waiting for notBefore earns nothing.
+    long base = Math.max(t.submittedAt(), t.spec().notBefore());
+    t.queueTime(base);
     if (quantumMs > 0) {
       String who = t.spec().submitter() == null ? "" : t.spec().submitter();
-      long at = Math.max(t.submittedAt(), lastQueueTime.getOrDefault(who, Long.MIN_VALUE / 2) + quantumMs);
+      long at = Math.max(base, lastQueueTime.getOrDefault(who, Long.MIN_VALUE / 2) + quantumMs);
       lastQueueTime.put(who, at);
       t.queueTime(at);
     }

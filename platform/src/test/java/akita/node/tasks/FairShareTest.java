@@ -49,6 +49,17 @@ class FairShareTest {
     assertEquals(List.of("bulk", "small", "bulk", "bulk", "bulk"), drain(q));
   }
 
+  /** Verifies a delayed task ages from its notBefore, not from its submit time. */
+  @Test
+  void delayedTasksAgeFromNotBefore() {
+    TaskQueue q = new TaskQueue(100);
+    TaskSpec delayed = TaskSpec.fromJson(new JsonObject().put("type", "echo").put("submitter", "late")
+        .put("notBefore", 5_000L), TaskSpec.Limits.DEFAULT, "x");
+    q.add(new Task("d", delayed, 1_000, ++seq, 1));
+    q.add(task("now", 0, 4_000));
+    assertEquals(List.of("now", "late"), drain(q), "an hour's wait for notBefore must not count as queueing");
+  }
+
   /** Verifies that priority still comes first under fair share. */
   @Test
   void priorityStillWins() {
