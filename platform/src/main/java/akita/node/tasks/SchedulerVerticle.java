@@ -57,7 +57,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   /** Settings, from the node's configuration. */
   public record Settings(long agingMs, long fairShareQuantumMs, Placement.Weights weights, long retryBaseMs,
-      long retryMaxMs, int expectedMembers) {
+      long retryMaxMs, int expectedMembers, long suspectAfterMs, long offlineAfterMs) {
     /**
      * @param cfg the node's configuration
      * @return the scheduler settings it implies
@@ -66,7 +66,7 @@ public final class SchedulerVerticle extends VerticleBase {
       Map<String, Double> w = cfg.placementWeights();
       return new Settings(cfg.agingMs(), cfg.fairShareQuantumMs(), new Placement.Weights(w.get("rtt"),
           w.get("load"), w.get("queue"), w.get("reliability"), w.get("cpu"), w.get("affinity")), 200, 30_000,
-          cfg.expectedMembers());
+          cfg.expectedMembers(), cfg.health().suspectAfterMs(), cfg.health().offlineAfterMs());
     }
   }
 
@@ -150,7 +150,9 @@ public final class SchedulerVerticle extends VerticleBase {
     LOG.info("scheduler taking over (term {})", newTerm);
     queue = new TaskQueue(settings.agingMs(), settings.fairShareQuantumMs());
     map = hz.getMap(TASK_MAP);
-    view = new ClusterView(Long.MAX_VALUE / 4, Long.MAX_VALUE / 2, 60_000);
+    // The same health rules as discovery: a silent worker gets no new tasks (SUSPECT), and its tasks are
+    // retried elsewhere once it is OFFLINE.
+    view = new ClusterView(settings.suspectAfterMs(), settings.offlineAfterMs(), 60_000);
     var bus = vertx.eventBus();
     consumers.add(bus.<JsonObject>consumer(ClusterAddresses.ANNOUNCE, m -> onAnnounce(m.body())));
     var context = vertx.getOrCreateContext();
@@ -674,6 +676,15 @@ public final class SchedulerVerticle extends VerticleBase {
 
   private void tick() {
     long now = System.currentTimeMillis();
+    for (ClusterView.Transition tr : view.tick(now)) {
+      Placement.Worker w = workers.get(tr.nodeId());
+      if (w != null) {
+        w.health = tr.to();
+      }
+      if (tr.to() == NodeHealth.OFFLINE) {
+        workerLost(tr.nodeId(), "went silent");
+      }
+    }
     while (!timers.isEmpty() && timers.peek().at <= now) {
       Timer tm = timers.poll();
       Task t = tasks.get(tm.taskId);
