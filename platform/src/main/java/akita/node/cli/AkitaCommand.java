@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         StatusCommand.class,
         ClusterCommand.class,
         PluginCommand.class,
+        LedgerCommand.class,
         TaskCommand.class,
         ShutdownCommand.class,
         LogsCommand.class,

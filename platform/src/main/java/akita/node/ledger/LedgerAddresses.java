@@ -10,6 +10,19 @@ public final class LedgerAddresses {
    */
   public static final String APPEND = "akita.ledger.append";
 
+  /**
+   * Local request/reply. Body: {@code {"type"?, "subject"?, "since"? (epoch ms), "limit"?, "cursor"?}}. Reply:
+   * {@code {"entries": [{"seq", "time", "type", "nodeId", "subject", "term", "data", "prevHash", "hash"}],
+   * "nextCursor"}}, newest first. Fails 503 LEDGER_UNAVAILABLE.
+   */
+  public static final String QUERY = "akita.ledger.query";
+
+  /**
+   * Local request/reply. Body: {@code {}}. Walks the hash chain. Reply: {@code {"ok": true, "entries": N}} or
+   * {@code {"ok": false, "entries": N, "firstBroken": {"seq", "reason"}}}.
+   */
+  public static final String VERIFY = "akita.ledger.verify";
+
   private LedgerAddresses() {
   }
 }

@@ -24,7 +24,7 @@ public final class LedgerVerticle extends VerticleBase {
   private static final Pattern TYPE = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
   private static final int MAX_BATCH = 500;
 
-  private record Pending(Tuple row, Message<JsonObject> msg) {
+  private record Pending(long time, String type, String subject, long term, String data, Message<JsonObject> msg) {
   }
 
   private final Database db;
@@ -32,6 +32,9 @@ public final class LedgerVerticle extends VerticleBase {
   private final List<Pending> queue = new ArrayList<>();
   private boolean writing;
   private Promise<Void> drained;
+  /** The chain's head: the last committed entry's sequence number and hash. */
+  private long lastSeq;
+  private String lastHash = LedgerChain.GENESIS;
 
   /**
    * @param db the node's database
@@ -44,7 +47,41 @@ public final class LedgerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.eventBus().<JsonObject>localConsumer(LedgerAddresses.APPEND, this::onAppend).completion();
+    var bus = vertx.eventBus();
+    return chainUnhashedRows()
+        .compose(v -> Future.all(List.of(
+            bus.<JsonObject>localConsumer(LedgerAddresses.APPEND, this::onAppend).completion(),
+            bus.<JsonObject>localConsumer(LedgerAddresses.QUERY, this::onQuery).completion(),
+            bus.<JsonObject>localConsumer(LedgerAddresses.VERIFY, this::onVerify).completion())));
+  }
+
+  /** Finds the chain's head, and chains rows written before the ledger had hashes (schema V2). */
+  private Future<Void> chainUnhashedRows() {
+    return db.write(conn -> conn.query("SELECT seq, time, type, node_id, subject, term, data, hash FROM ledger "
+            + "ORDER BY seq").execute()
+        .compose(rows -> {
+          List<Tuple> updates = new ArrayList<>();
+          String prev = LedgerChain.GENESIS;
+          long seq = 0;
+          for (io.vertx.sqlclient.Row r : rows) {
+            seq = r.getLong("seq");
+            String hash = r.getString("hash");
+            if (hash == null) {
+              hash = LedgerChain.hash(prev, seq, r.getLong("time"), r.getString("type"), r.getString("node_id"),
+                  r.getString("subject"), r.getLong("term"), r.getString("data"));
+              updates.add(Tuple.of(prev, hash, seq));
+            }
+            prev = hash;
+          }
+          lastSeq = seq;
+          lastHash = prev;
+          if (updates.isEmpty()) {
+            return Future.succeededFuture();
+          }
+          LOG.info("chained {} ledger entries written before the hash chain existed", updates.size());
+          return conn.preparedQuery("UPDATE ledger SET prev_hash = ?, hash = ? WHERE seq = ?").executeBatch(updates)
+              .mapEmpty();
+        }));
   }
 
   @Override
@@ -72,9 +109,89 @@ public final class LedgerVerticle extends VerticleBase {
           .failOn(msg);
       return;
     }
-    queue.add(new Pending(Tuple.of(System.currentTimeMillis(), type, nodeId, subject,
-        term == null ? 0L : ((Number) term).longValue(), data == null ? "{}" : ((JsonObject) data).encode()), msg));
+    queue.add(new Pending(System.currentTimeMillis(), type, (String) subject,
+        term == null ? 0L : ((Number) term).longValue(), data == null ? "{}" : ((JsonObject) data).encode(), msg));
     flush();
+  }
+
+  /** Entries newest first, filtered by type, subject and time; the cursor is the seq to continue below. */
+  private void onQuery(Message<JsonObject> msg) {
+    JsonObject q = msg.body() == null ? new JsonObject() : msg.body();
+    StringBuilder sql = new StringBuilder("SELECT seq, time, type, node_id, subject, term, data, prev_hash, hash "
+        + "FROM ledger WHERE seq < ?");
+    Tuple args = Tuple.of(q.getLong("cursor", Long.MAX_VALUE));
+    if (q.getString("type") != null) {
+      sql.append(" AND type = ?");
+      args.addString(q.getString("type"));
+    }
+    if (q.getString("subject") != null) {
+      sql.append(" AND subject = ?");
+      args.addString(q.getString("subject"));
+    }
+    if (q.getLong("since") != null) {
+      sql.append(" AND time >= ?");
+      args.addLong(q.getLong("since"));
+    }
+    int limit = q.getInteger("limit", 100);
+    sql.append(" ORDER BY seq DESC LIMIT ?");
+    args.addInteger(limit);
+    db.reader().preparedQuery(sql.toString()).execute(args).onSuccess(rows -> {
+      io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
+      long last = -1;
+      for (io.vertx.sqlclient.Row r : rows) {
+        last = r.getLong("seq");
+        out.add(new JsonObject().put("seq", last)
+            .put("time", java.time.Instant.ofEpochMilli(r.getLong("time")).toString())
+            .put("type", r.getString("type")).put("nodeId", r.getString("node_id"))
+            .put("subject", r.getString("subject")).put("term", r.getLong("term"))
+            .put("data", new JsonObject(r.getString("data"))).put("prevHash", r.getString("prev_hash"))
+            .put("hash", r.getString("hash")));
+      }
+      msg.reply(new JsonObject().put("entries", out).put("nextCursor", out.size() == limit ? last : null));
+    }).onFailure(err -> new BusError(503, "LEDGER_UNAVAILABLE", err.getMessage()).failOn(msg));
+  }
+
+  /** Walks the whole chain in order, recomputing every hash; reports the first broken link. */
+  private void onVerify(Message<JsonObject> msg) {
+    verifyFrom(0, LedgerChain.GENESIS, 0).onSuccess(msg::reply)
+        .onFailure(err -> new BusError(503, "LEDGER_UNAVAILABLE", err.getMessage()).failOn(msg));
+  }
+
+  private static final int VERIFY_PAGE = 2_000;
+
+  private Future<JsonObject> verifyFrom(long afterSeq, String prev, long checked) {
+    return db.reader().preparedQuery("SELECT seq, time, type, node_id, subject, term, data, prev_hash, hash "
+            + "FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?").execute(Tuple.of(afterSeq, VERIFY_PAGE))
+        .compose(rows -> {
+          long expected = afterSeq + 1;
+          String p = prev;
+          long n = checked;
+          long last = afterSeq;
+          for (io.vertx.sqlclient.Row r : rows) {
+            long seq = r.getLong("seq");
+            String reason = null;
+            if (seq != expected) {
+              reason = "entries " + expected + " to " + (seq - 1) + " are missing";
+            } else if (!p.equals(r.getString("prev_hash"))) {
+              reason = "its previous-hash does not match the entry before it";
+            } else if (!LedgerChain.hash(p, seq, r.getLong("time"), r.getString("type"), r.getString("node_id"),
+                r.getString("subject"), r.getLong("term"), r.getString("data")).equals(r.getString("hash"))) {
+              reason = "its contents do not match its hash (the entry was altered)";
+            }
+            if (reason != null) {
+              return Future.succeededFuture(new JsonObject().put("ok", false).put("entries", n)
+                  .put("firstBroken", new JsonObject().put("seq", seq).put("reason", reason)));
+            }
+            p = r.getString("hash");
+            expected = seq + 1;
+            last = seq;
+            n++;
+          }
+          if (rows.size() < VERIFY_PAGE) {
+            return Future.succeededFuture(new JsonObject().put("ok", true).put("entries", n));
+          }
+          return verifyFrom(last, p, n);
+        });
   }
 
   private void flush() {
@@ -87,11 +204,27 @@ public final class LedgerVerticle extends VerticleBase {
     List<Pending> batch = new ArrayList<>(queue.subList(0, Math.min(MAX_BATCH, queue.size())));
     queue.subList(0, batch.size()).clear();
     writing = true;
-    db.write(conn -> conn.preparedQuery(
-            "INSERT INTO ledger (time, type, node_id, subject, term, data) VALUES (?, ?, ?, ?, ?, ?)")
-        .executeBatch(batch.stream().map(Pending::row).toList()))
+    // Chain the batch; the head moves only once the batch is committed.
+    List<Tuple> rows = new ArrayList<>(batch.size());
+    long seq = lastSeq;
+    String prev = lastHash;
+    for (Pending p : batch) {
+      seq++;
+      String hash = LedgerChain.hash(prev, seq, p.time, p.type, nodeId, p.subject, p.term, p.data);
+      rows.add(Tuple.tuple().addLong(seq).addLong(p.time).addString(p.type).addString(nodeId)
+          .addString(p.subject).addLong(p.term).addString(p.data).addString(prev).addString(hash));
+      prev = hash;
+    }
+    long newSeq = seq;
+    String newHash = prev;
+    db.write(conn -> conn.preparedQuery("INSERT INTO ledger (seq, time, type, node_id, subject, term, data, "
+            + "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").executeBatch(rows))
         .onComplete(ar -> {
           writing = false;
+          if (ar.succeeded()) {
+            lastSeq = newSeq;
+            lastHash = newHash;
+          }
           for (Pending p : batch) {
             if (ar.succeeded()) {
               p.msg.reply(new JsonObject().put("ok", true));

@@ -24,7 +24,8 @@ record Migration(int version, String name, List<String> statements, String check
   static final List<String> FILES = List.of(
       "V1__node_runs.sql",
       "V2__ledger.sql",
-      "V3__tasks.sql");
+      "V3__tasks.sql",
+      "V4__ledger_chain.sql");
 
   static List<Migration> all() {
     List<Migration> out = new ArrayList<>();

@@ -5,6 +5,7 @@ import akita.node.NodeContext;
 import akita.node.bus.BusError;
 import akita.node.cluster.ClusterAddresses;
 import akita.node.config.NodeConfig;
+import akita.node.ledger.LedgerAddresses;
 import akita.node.logging.LogBuffer;
 import akita.node.plugin.PluginAddresses;
 import akita.node.tasks.TaskGateway;
@@ -114,6 +115,9 @@ public final class ApiVerticle extends VerticleBase {
             .put("attempts", t.getJsonArray("attemptHistory"))))
         .onFailure(err -> ctx.fail(ApiError.from(BusError.from(err)))));
     router.post(PREFIX + "/tasks/:id/cancel").handler(this::cancelTask);
+    router.get(PREFIX + "/ledger").handler(this::ledger);
+    router.get(PREFIX + "/ledger/verify").handler(ctx -> ask(LedgerAddresses.VERIFY, new JsonObject())
+        .onSuccess(r -> Errors.json(ctx, 200, r)).onFailure(ctx::fail));
     router.get(PREFIX + "/plugins").handler(this::plugins);
     router.post(PREFIX + "/plugins").handler(this::deployPlugin);
     router.delete(PREFIX + "/plugins/:id").handler(this::removePlugin);
@@ -280,6 +284,38 @@ public final class ApiVerticle extends VerticleBase {
 
   private void relay(RoutingContext ctx, Future<JsonObject> result, int status) {
     result.onSuccess(r -> Errors.json(ctx, status, r)).onFailure(err -> ctx.fail(ApiError.from(BusError.from(err))));
+  }
+
+  private void ledger(RoutingContext ctx) {
+    JsonObject q = new JsonObject().put("limit", Bodies.intParam(ctx, "limit", 100, 1, 1000));
+    String type = ctx.request().getParam("type");
+    if (type != null) {
+      if (!type.matches("[A-Z][A-Z0-9_]{0,63}")) {
+        throw ApiError.INVALID_PARAMETER.with("query parameter 'type' must be an event type such as LEADER_ELECTED");
+      }
+      q.put("type", type);
+    }
+    if (ctx.request().getParam("subject") != null) {
+      q.put("subject", ctx.request().getParam("subject"));
+    }
+    String since = ctx.request().getParam("since");
+    if (since != null) {
+      try {
+        q.put("since", java.time.Instant.parse(since).toEpochMilli());
+      } catch (java.time.format.DateTimeParseException e) {
+        throw ApiError.INVALID_PARAMETER.with("query parameter 'since' must be an ISO-8601 time such as "
+            + "2026-01-31T12:00:00Z");
+      }
+    }
+    String cursor = ctx.request().getParam("cursor");
+    if (cursor != null) {
+      try {
+        q.put("cursor", Long.parseLong(cursor));
+      } catch (NumberFormatException e) {
+        throw ApiError.INVALID_PARAMETER.with("query parameter 'cursor' must be the nextCursor of a previous page");
+      }
+    }
+    ask(LedgerAddresses.QUERY, q).onSuccess(r -> Errors.json(ctx, 200, r)).onFailure(ctx::fail);
   }
 
   /** Every plugin in the cluster: what each node runs (from its announcements) and what is deployed. */

@@ -129,6 +129,25 @@ class CliTest {
     assertTrue(missing.err().contains("cannot read"), missing.err());
   }
 
+  /** Verifies {@code ledger view} shows the node's election and {@code ledger verify} the intact chain. */
+  @Test
+  void ledgerCommands() throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    Run view = run("ledger", "view", "--event-type", "LEADER_ELECTED", "--target-node-api", target, "--api-key", KEY);
+    while (!view.out().contains("LEADER_ELECTED") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      view = run("ledger", "view", "--event-type", "LEADER_ELECTED", "--target-node-api", target, "--api-key", KEY);
+    }
+    assertEquals(0, view.code(), view.err());
+    assertTrue(view.out().contains("LEADER_ELECTED"), view.out());
+    Run verify = run("ledger", "verify", "--target-node-api", target, "--api-key", KEY);
+    assertEquals(0, verify.code(), verify.err());
+    assertTrue(verify.out().startsWith("ledger verified: "), verify.out());
+    Run bad = run("ledger", "view", "--event-type", "lower", "--target-node-api", target, "--api-key", KEY);
+    assertEquals(1, bad.code());
+    assertTrue(bad.err().contains("INVALID_PARAMETER"), bad.err());
+  }
+
   /** Verifies {@code logs} reads the node's log buffer. */
   @Test
   void logs() {
@@ -178,7 +197,7 @@ class CliTest {
   @Test
   void help() {
     for (String command : new String[] {"start", "status", "shutdown", "logs", "cluster", "cluster status",
-        "cluster drain", "cluster undrain", "plugin", "plugin list", "plugin deploy", "plugin remove"}) {
+        "cluster drain", "cluster undrain", "plugin", "plugin list", "plugin deploy", "plugin remove", "ledger", "ledger view", "ledger verify"}) {
       List<String> args = new java.util.ArrayList<>(List.of(command.split(" ")));
       args.add("--help");
       Run r = run(args.toArray(String[]::new));
