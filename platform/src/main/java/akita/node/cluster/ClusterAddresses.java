@@ -35,7 +35,8 @@ public final class ClusterAddresses {
 
   /**
    * Cluster request/reply, registered only on the acting leader. Body: {@code {"nodeId", "draining": bool}}.
-   * Reply: the node's view entry. Fails 404 NODE_NOT_FOUND; NO_HANDLERS means there is no leader.
+   * Reply: the target's command reply {@code {"ok", "term", "node": NodeInfo JSON}}. Fails 503 NODE_UNREACHABLE
+   * when the target does not answer; NO_HANDLERS means there is no leader.
    */
   public static final String LEADER_DRAIN = "akita.cluster.leader.drain";
 

@@ -217,21 +217,6 @@ public final class PluginService {
   }
 
   /**
-   * Loads one jar.
-   *
-   * @param jar the jar
-   * @param source where it came from
-   * @return the loaded plugin, or a failure with a {@link PluginException}
-   */
-  public Future<LoadedPlugin> install(Path jar, Source source) {
-    return admin.executeBlocking(() -> {
-      Slot s = load(jar.toAbsolutePath().normalize(), source);
-      publish();
-      return describe(s);
-    }, true);
-  }
-
-  /**
    * Unloads a plugin: no new attempts are routed to it; running ones get {@code drainMs} to finish, then are
    * cancelled.
    *

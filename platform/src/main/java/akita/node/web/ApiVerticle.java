@@ -212,7 +212,7 @@ public final class ApiVerticle extends VerticleBase {
 
   /**
    * Succeeds when this node knows a leader; otherwise fails with 503 NO_LEADER saying why. Every request that
-   * only the leader may carry out (drain; later task submits) passes through it, so a minority without a
+   * only the leader may carry out (drain, task submits) passes through it, so a minority without a
    * quorum refuses work instead of accepting it.
    */
   private Future<JsonObject> requireLeader() {

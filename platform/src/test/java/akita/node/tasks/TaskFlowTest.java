@@ -111,6 +111,19 @@ class TaskFlowTest {
     }
   }
 
+  /** Joins a simulated worker, waits until it is HEALTHY, and tracks it for cleanup. */
+  private SimulatedWorker simulated(String name, String type, Behaviour behaviour) throws Exception {
+    SimulatedWorker w = SimulatedWorker.join(cluster, members, name, List.of(type), behaviour);
+    sims.add(w);
+    awaitNode(name);
+    return w;
+  }
+
+  /** Drains or undrains the real node, so that only simulated workers take new tasks meanwhile. */
+  private void drainReal(boolean drain) throws Exception {
+    assertEquals(200, Http.post(api() + "/nodes/real/" + (drain ? "drain" : "undrain"), "").status());
+  }
+
   private void awaitNode(String name) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!Http.get(api() + "/cluster").json().getJsonArray("nodes").stream().map(o -> (JsonObject) o)
@@ -237,14 +250,12 @@ class TaskFlowTest {
   void ackTimeoutRetriesOnAnotherNode() throws Exception {
     node("real");
     awaitLeader();
-    SimulatedWorker mute = SimulatedWorker.join(cluster, members, "mute", List.of("echo"), Behaviour.NO_ACK);
-    sims.add(mute);
-    awaitNode("mute");
+    SimulatedWorker mute = simulated("mute", "echo", Behaviour.NO_ACK);
     // Only the mute worker can take new work while the real node is drained.
-    assertEquals(200, Http.post(api() + "/nodes/real/drain", "").status());
+    drainReal(true);
     String id = submit(new JsonObject().put("type", "echo").put("ackTimeoutMs", 300)).getString("id");
     await(id, t -> t.getInteger("attempts") >= 1 && !mute.assigned.isEmpty());
-    assertEquals(200, Http.post(api() + "/nodes/real/undrain", "").status());
+    drainReal(false);
     JsonObject done = awaitState(id, "COMPLETED");
     assertTrue(done.getInteger("attempts") >= 2);
     assertNotEquals(mute.id, done.getString("nodeId"));
@@ -257,13 +268,11 @@ class TaskFlowTest {
   void retryPrefersAnotherNode() throws Exception {
     node("real");
     awaitLeader();
-    SimulatedWorker bad = SimulatedWorker.join(cluster, members, "bad", List.of("echo"), Behaviour.FAIL);
-    sims.add(bad);
-    awaitNode("bad");
-    assertEquals(200, Http.post(api() + "/nodes/real/drain", "").status());
+    SimulatedWorker bad = simulated("bad", "echo", Behaviour.FAIL);
+    drainReal(true);
     String id = submit(new JsonObject().put("type", "echo")).getString("id");
     await(id, t -> !bad.assigned.isEmpty() && t.getInteger("attempts") >= 1);
-    assertEquals(200, Http.post(api() + "/nodes/real/undrain", "").status());
+    drainReal(false);
     JsonObject done = awaitState(id, "COMPLETED");
     assertNotEquals(bad.id, done.getString("nodeId"), "the retry went to the other node");
     assertEquals("SIMULATED", done.getJsonArray("attemptHistory").getJsonObject(0).getJsonObject("error")
@@ -275,13 +284,11 @@ class TaskFlowTest {
   void lostWorkerTasksCompleteElsewhere() throws Exception {
     node("real");
     awaitLeader();
-    SimulatedWorker holder = SimulatedWorker.join(cluster, members, "holder", List.of("echo"), Behaviour.ACK_ONLY);
-    sims.add(holder);
-    awaitNode("holder");
-    assertEquals(200, Http.post(api() + "/nodes/real/drain", "").status());
+    SimulatedWorker holder = simulated("holder", "echo", Behaviour.ACK_ONLY);
+    drainReal(true);
     String id = submit(new JsonObject().put("type", "echo")).getString("id");
     awaitState(id, "ASSIGNED");
-    assertEquals(200, Http.post(api() + "/nodes/real/undrain", "").status());
+    drainReal(false);
     sims.remove(holder);
     holder.close();
     JsonObject done = awaitState(id, "COMPLETED");
@@ -305,9 +312,7 @@ class TaskFlowTest {
     assertEquals("enough", cancelled.getJsonObject("error").getString("message"));
     assertEquals("TASK_FINISHED", Http.post(api() + "/tasks/" + running + "/cancel", "").errorCode());
 
-    SimulatedWorker holder = SimulatedWorker.join(cluster, members, "holder", List.of("held"), Behaviour.ACK_ONLY);
-    sims.add(holder);
-    awaitNode("holder");
+    SimulatedWorker holder = simulated("holder", "held", Behaviour.ACK_ONLY);
     String assigned = submit(new JsonObject().put("type", "held")).getString("id");
     awaitState(assigned, "ASSIGNED");
     assertEquals("CANCELLED", Http.post(api() + "/tasks/" + assigned + "/cancel", "").json().getString("state"));
@@ -318,10 +323,8 @@ class TaskFlowTest {
   void failingNodeIsQuarantined() throws Exception {
     node("real");
     awaitLeader();
-    SimulatedWorker bad = SimulatedWorker.join(cluster, members, "bad", List.of("echo"), Behaviour.FAIL);
-    sims.add(bad);
-    awaitNode("bad");
-    assertEquals(200, Http.post(api() + "/nodes/real/drain", "").status());
+    SimulatedWorker bad = simulated("bad", "echo", Behaviour.FAIL);
+    drainReal(true);
     List<String> ids = new ArrayList<>();
     // Seven different tasks failing there within a minute bring its success ratio under one half.
     for (int i = 0; i < 7; i++) {
@@ -341,7 +344,7 @@ class TaskFlowTest {
     }
     assertTrue(view != null && view.getString("quarantinedUntil") != null, "quarantined: " + view);
     // New work avoids it: with the real node back, the next task runs there.
-    assertEquals(200, Http.post(api() + "/nodes/real/undrain", "").status());
+    drainReal(false);
     String next = submit(new JsonObject().put("type", "echo")).getString("id");
     assertNotEquals(bad.id, awaitState(next, "COMPLETED").getString("nodeId"));
   }
