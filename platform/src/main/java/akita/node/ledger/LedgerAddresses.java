@@ -11,9 +11,11 @@ public final class LedgerAddresses {
   public static final String APPEND = "akita.ledger.append";
 
   /**
-   * Local request/reply. Body: {@code {"type"?, "subject"?, "since"? (epoch ms), "limit"?, "cursor"?}}. Reply:
-   * {@code {"entries": [{"seq", "time", "type", "nodeId", "subject", "term", "data", "prevHash", "hash"}],
-   * "nextCursor"}}, newest first. Fails 503 LEDGER_UNAVAILABLE.
+   * Local request/reply. Body: {@code {"type"?, "subject"?, "since"? (epoch ms), "limit"?, "cursor"?,
+   * "after"?}}. Reply: {@code {"entries": [{"seq", "time", "type", "nodeId", "subject", "term", "data",
+   * "prevHash", "hash"}], "nextCursor"}}, newest first; with {@code after} (a seq), the entries after it, oldest
+   * first, and {@code nextCursor} is then the last seq returned (pass it as the next {@code after}).
+   * Fails 503 LEDGER_UNAVAILABLE.
    */
   public static final String QUERY = "akita.ledger.query";
 
@@ -22,6 +24,13 @@ public final class LedgerAddresses {
    * {@code {"ok": false, "entries": N, "firstBroken": {"seq", "reason"}}}.
    */
   public static final String VERIFY = "akita.ledger.verify";
+
+  /**
+   * Local publish, after every commit to this node's ledger (its own appends on the leader, and entries
+   * replicated from the leader elsewhere). Body: {@code {"entries": [entry, ...]}} in seq order, each entry in
+   * the shape of {@link #QUERY}'s. Consumers (the live event stream, metrics) must not block.
+   */
+  public static final String COMMITTED = "akita.local.ledger.committed";
 
   private LedgerAddresses() {
   }

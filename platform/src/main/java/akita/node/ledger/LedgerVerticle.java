@@ -5,9 +5,13 @@ import akita.node.storage.Database;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -63,7 +67,7 @@ public final class LedgerVerticle extends VerticleBase {
           List<Tuple> updates = new ArrayList<>();
           String prev = LedgerChain.GENESIS;
           long seq = 0;
-          for (io.vertx.sqlclient.Row r : rows) {
+          for (Row r : rows) {
             seq = r.getLong("seq");
             String hash = r.getString("hash");
             if (hash == null) {
@@ -114,12 +118,22 @@ public final class LedgerVerticle extends VerticleBase {
     flush();
   }
 
-  /** Entries newest first, filtered by type, subject and time; the cursor is the seq to continue below. */
+  /**
+   * Entries newest first, filtered by type, subject and time; the cursor is the seq to continue below. With
+   * {@code after}, the entries after that seq, oldest first (for followers and the live event stream).
+   */
   private void onQuery(Message<JsonObject> msg) {
     JsonObject q = msg.body() == null ? new JsonObject() : msg.body();
-    StringBuilder sql = new StringBuilder("SELECT seq, time, type, node_id, subject, term, data, prev_hash, hash "
-        + "FROM ledger WHERE seq < ?");
-    Tuple args = Tuple.of(q.getLong("cursor", Long.MAX_VALUE));
+    Long after = q.getLong("after");
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM ledger WHERE ");
+    Tuple args = Tuple.tuple();
+    if (after != null) {
+      sql.append("seq > ?");
+      args.addLong(after);
+    } else {
+      sql.append("seq < ?");
+      args.addLong(q.getLong("cursor", Long.MAX_VALUE));
+    }
     if (q.getString("type") != null) {
       sql.append(" AND type = ?");
       args.addString(q.getString("type"));
@@ -133,22 +147,33 @@ public final class LedgerVerticle extends VerticleBase {
       args.addLong(q.getLong("since"));
     }
     int limit = q.getInteger("limit", 100);
-    sql.append(" ORDER BY seq DESC LIMIT ?");
+    sql.append(after != null ? " ORDER BY seq LIMIT ?" : " ORDER BY seq DESC LIMIT ?");
     args.addInteger(limit);
     db.reader().preparedQuery(sql.toString()).execute(args).onSuccess(rows -> {
-      io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
+      JsonArray out = new JsonArray();
       long last = -1;
-      for (io.vertx.sqlclient.Row r : rows) {
+      for (Row r : rows) {
         last = r.getLong("seq");
-        out.add(new JsonObject().put("seq", last)
-            .put("time", java.time.Instant.ofEpochMilli(r.getLong("time")).toString())
-            .put("type", r.getString("type")).put("nodeId", r.getString("node_id"))
-            .put("subject", r.getString("subject")).put("term", r.getLong("term"))
-            .put("data", new JsonObject(r.getString("data"))).put("prevHash", r.getString("prev_hash"))
-            .put("hash", r.getString("hash")));
+        out.add(entryJson(r));
       }
       msg.reply(new JsonObject().put("entries", out).put("nextCursor", out.size() == limit ? last : null));
     }).onFailure(err -> new BusError(503, "LEDGER_UNAVAILABLE", err.getMessage()).failOn(msg));
+  }
+
+  private static final String COLUMNS = "seq, time, type, node_id, subject, term, data, prev_hash, hash";
+
+  /** An entry's public JSON (docs/rest.md). */
+  static JsonObject entryJson(Row r) {
+    return entryJson(r.getLong("seq"), r.getLong("time"), r.getString("type"), r.getString("node_id"),
+        r.getString("subject"), r.getLong("term"), r.getString("data"), r.getString("prev_hash"),
+        r.getString("hash"));
+  }
+
+  static JsonObject entryJson(long seq, long time, String type, String nodeId, String subject, long term,
+      String data, String prevHash, String hash) {
+    return new JsonObject().put("seq", seq).put("time", Instant.ofEpochMilli(time).toString())
+        .put("type", type).put("nodeId", nodeId).put("subject", subject).put("term", term)
+        .put("data", new JsonObject(data)).put("prevHash", prevHash).put("hash", hash);
   }
 
   /** Walks the whole chain in order, recomputing every hash; reports the first broken link. */
@@ -160,14 +185,13 @@ public final class LedgerVerticle extends VerticleBase {
   private static final int VERIFY_PAGE = 2_000;
 
   private Future<JsonObject> verifyFrom(long afterSeq, String prev, long checked) {
-    return db.reader().preparedQuery("SELECT seq, time, type, node_id, subject, term, data, prev_hash, hash "
-            + "FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?").execute(Tuple.of(afterSeq, VERIFY_PAGE))
+    return db.reader().preparedQuery("SELECT " + COLUMNS + " FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?").execute(Tuple.of(afterSeq, VERIFY_PAGE))
         .compose(rows -> {
           long expected = afterSeq + 1;
           String p = prev;
           long n = checked;
           long last = afterSeq;
-          for (io.vertx.sqlclient.Row r : rows) {
+          for (Row r : rows) {
             long seq = r.getLong("seq");
             String reason = null;
             if (seq != expected) {
@@ -224,6 +248,13 @@ public final class LedgerVerticle extends VerticleBase {
           if (ar.succeeded()) {
             lastSeq = newSeq;
             lastHash = newHash;
+            JsonArray committed = new JsonArray(new ArrayList<>(rows.size()));
+            for (Tuple t : rows) {
+              committed.add(entryJson(t.getLong(0), t.getLong(1), t.getString(2), t.getString(3), t.getString(4),
+                  t.getLong(5), t.getString(6), t.getString(7), t.getString(8)));
+            }
+            vertx.eventBus().publish(LedgerAddresses.COMMITTED, new JsonObject().put("entries", committed),
+                new DeliveryOptions().setLocalOnly(true));
           }
           for (Pending p : batch) {
             if (ar.succeeded()) {
