@@ -35,6 +35,13 @@ public final class LedgerAddresses {
   public static final String COMMITTED = "akita.local.ledger.committed";
 
   /**
+   * Local request/reply, answered once this node's ledger is up to date (a leader after catching up). Body:
+   * {@code {"subjects": [id...], "types": [TYPE...]}}. Reply: {@code {"recorded": [the subjects that have an
+   * entry of one of the types]}}. The scheduler uses it to record task ends a dead leader missed.
+   */
+  public static final String RECORDED = "akita.ledger.recorded";
+
+  /**
    * Local request/reply. Body: {@code {}}. Runs a retention pass now (it also runs every minute when limits are
    * configured). Reply: {@code {"checkpoint": {...} | null, "firstSeq"}}.
    */

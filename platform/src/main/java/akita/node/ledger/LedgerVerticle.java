@@ -164,6 +164,8 @@ public final class LedgerVerticle extends VerticleBase {
   private long heartbeatTimer = -1;
   private long pruneTimer = -1;
   private Promise<Void> drained;
+  /** {@link LedgerAddresses#RECORDED} requests waiting until this leader has caught up. */
+  private final List<Message<JsonObject>> waitingForReady = new ArrayList<>();
 
   /**
    * @param db the node's database
@@ -187,6 +189,7 @@ public final class LedgerVerticle extends VerticleBase {
             bus.<JsonObject>localConsumer(LedgerAddresses.QUERY, this::onQuery).completion(),
             bus.<JsonObject>localConsumer(LedgerAddresses.VERIFY, this::onVerify).completion(),
             bus.<JsonObject>localConsumer(LedgerAddresses.PRUNE, this::prune).completion(),
+            bus.<JsonObject>localConsumer(LedgerAddresses.RECORDED, this::onRecorded).completion(),
             bus.<JsonObject>localConsumer(ClusterAddresses.LEADER_CHANGED, m -> onLeader(m.body())).completion(),
             bus.<JsonObject>consumer(LedgerAddresses.REPLICATE, this::onReplicate).completion(),
             bus.<JsonObject>consumer(LedgerAddresses.append(nodeId), this::onForwarded).completion(),
@@ -347,6 +350,9 @@ public final class LedgerVerticle extends VerticleBase {
     sourceTerm = myTerm;
     sequencedIds.clear();
     LOG.info("ledger: sequencing for the cluster from seq {} (term {})", lastSeq + 1, myTerm);
+    List<Message<JsonObject>> waiting = new ArrayList<>(waitingForReady);
+    waitingForReady.clear();
+    waiting.forEach(this::onRecorded);
     heartbeat();
     kick();
   }
@@ -955,6 +961,37 @@ public final class LedgerVerticle extends VerticleBase {
       }
       msg.reply(new JsonObject().put("entries", out).put("nextCursor", out.size() == limit ? last : null)
           .put("headSeq", lastSeq));
+    }).onFailure(err -> new BusError(503, "LEDGER_UNAVAILABLE", err.getMessage()).failOn(msg));
+  }
+
+  private void onRecorded(Message<JsonObject> msg) {
+    if (leading && !ready) {
+      waitingForReady.add(msg);
+      return;
+    }
+    JsonArray subjects = msg.body().getJsonArray("subjects", new JsonArray());
+    JsonArray types = msg.body().getJsonArray("types", new JsonArray());
+    if (subjects.isEmpty() || types.isEmpty()) {
+      msg.reply(new JsonObject().put("recorded", new JsonArray()));
+      return;
+    }
+    String typeMarks = String.join(", ", java.util.Collections.nCopies(types.size(), "?"));
+    List<Future<RowSet<Row>>> parts = new ArrayList<>();
+    for (int i = 0; i < subjects.size(); i += 500) {
+      List<Object> chunk = subjects.getList().subList(i, Math.min(subjects.size(), i + 500));
+      Tuple args = Tuple.tuple();
+      chunk.forEach(args::addValue);
+      types.forEach(args::addValue);
+      parts.add(db.reader().preparedQuery("SELECT DISTINCT subject FROM ledger WHERE subject IN ("
+          + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ") AND type IN (" + typeMarks
+          + ")").execute(args));
+    }
+    Future.all(parts).onSuccess(all -> {
+      JsonArray out = new JsonArray();
+      for (Future<RowSet<Row>> f : parts) {
+        f.result().forEach(r -> out.add(r.getString("subject")));
+      }
+      msg.reply(new JsonObject().put("recorded", out));
     }).onFailure(err -> new BusError(503, "LEDGER_UNAVAILABLE", err.getMessage()).failOn(msg));
   }
 
