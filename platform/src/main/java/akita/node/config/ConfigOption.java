@@ -66,6 +66,9 @@ public enum ConfigOption {
       "Largest request body the API accepts (larger ones get 413)."),
   SHUTDOWN_TIMEOUT_MS("shutdownTimeoutMs", "--shutdown-timeout-ms", "AKITA_SHUTDOWN_TIMEOUT_MS", "MS", "30000",
       "How long a graceful shutdown waits for running work before it stops anyway."),
+  TASK_RETENTION_MS("taskRetentionMs", "--task-retention-ms", "AKITA_TASK_RETENTION_MS", "MS", "3600000",
+      "Finished tasks stay in the leader's memory and the cluster map this long, then only in the SQLite "
+          + "mirror (still readable, and their idempotency keys still honoured)."),
   LEDGER_MAX_AGE_MS("ledgerMaxAgeMs", "--ledger-max-age-ms", "AKITA_LEDGER_MAX_AGE_MS", "MS", "0",
       "Ledger entries older than this are pruned, leaving a signed checkpoint (0: keep them all)."),
   LEDGER_MAX_ENTRIES("ledgerMaxEntries", "--ledger-max-entries", "AKITA_LEDGER_MAX_ENTRIES", "N", "0",

@@ -17,6 +17,7 @@ import java.util.Set;
  * @param health heartbeat and failure-detection timing
  * @param agingMs waiting time per priority level gained in the queue
  * @param fairShareQuantumMs per-submitter spacing in queue time (0: off)
+ * @param taskRetentionMs how long finished tasks stay in the leader's memory and the cluster map
  * @param placementWeights weights of the placement score by name (rtt, load, queue, reliability, cpu, affinity)
  * @param api the HTTP API's settings
  * @param cluster the cluster network's settings
@@ -38,6 +39,7 @@ public record NodeConfig(
     Health health,
     long agingMs,
     long fairShareQuantumMs,
+    long taskRetentionMs,
     java.util.Map<String, Double> placementWeights,
     Api api,
     Cluster cluster,

@@ -59,13 +59,14 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final DeliveryOptions LEDGER_DELIVERY = new DeliveryOptions().setLocalOnly(true)
       .setSendTimeout(60_000);
   private static final long RECOVERY_WAIT_MS = 10_000;
+  private static final int EVICT_MAX = 5_000;
   private static final long QUARANTINE_MS = 60_000;
   private static final int QUARANTINE_FAILURES = 5;
   private static final long FAILURE_WINDOW_MS = 60_000;
 
   /** Settings, from the node's configuration. */
   public record Settings(long agingMs, long fairShareQuantumMs, Placement.Weights weights, long retryBaseMs,
-      long retryMaxMs, int expectedMembers, long suspectAfterMs, long offlineAfterMs) {
+      long retryMaxMs, int expectedMembers, long suspectAfterMs, long offlineAfterMs, long retentionMs) {
     /**
      * @param cfg the node's configuration
      * @return the scheduler settings it implies
@@ -74,7 +75,8 @@ public final class SchedulerVerticle extends VerticleBase {
       Map<String, Double> w = cfg.placementWeights();
       return new Settings(cfg.agingMs(), cfg.fairShareQuantumMs(), new Placement.Weights(w.get("rtt"),
           w.get("load"), w.get("queue"), w.get("reliability"), w.get("cpu"), w.get("affinity")), 200, 30_000,
-          cfg.expectedMembers(), cfg.health().suspectAfterMs(), cfg.health().offlineAfterMs());
+          cfg.expectedMembers(), cfg.health().suspectAfterMs(), cfg.health().offlineAfterMs(),
+          cfg.taskRetentionMs());
     }
   }
 
@@ -105,6 +107,10 @@ public final class SchedulerVerticle extends VerticleBase {
   private List<JsonObject> transitions = new ArrayList<>();
   /** Finished tasks to send to their submitters once stored: notify address → task ids. */
   private Map<String, List<String>> notifications = new HashMap<>();
+  /** Finished tasks in the order they ended, to evict from memory and the map after the retention time. */
+  private final java.util.ArrayDeque<Task> finished = new java.util.ArrayDeque<>();
+  /** Submits waiting for the mirror to say whether their idempotency key belongs to an evicted task. */
+  private final Map<String, List<Message<JsonObject>>> keyLookups = new HashMap<>();
   /** How many known tasks are in each state, kept as they change (for the stats, without a scan). */
   private final EnumMap<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
   private ClusterView view;
@@ -173,6 +179,11 @@ public final class SchedulerVerticle extends VerticleBase {
     membershipListener = membership.onChange(merged -> context.runOnContext(v -> onMembership()));
     seedWorkers()
         .compose(v -> loadTasks())
+        .map(v -> {
+          tasks.values().stream().filter(t -> t.state().terminal())
+              .sorted(java.util.Comparator.comparingLong(Task::finishedAt)).forEach(finished::addLast);
+          return (Void) null;
+        })
         .compose(v -> reconcile())
         .compose(v -> {
           if (term != myTerm) {
@@ -189,6 +200,7 @@ public final class SchedulerVerticle extends VerticleBase {
           tickTimer = vertx.setPeriodic(TICK_MS, id -> tick());
           viewTimer = vertx.setPeriodic(1_000, id -> {
             refreshRtt();
+            evict(System.currentTimeMillis());
             publishStats();
           });
           LOG.info("scheduler active (term {}): {} task(s) known, {} queued, {} worker(s)", myTerm, tasks.size(),
@@ -233,6 +245,10 @@ public final class SchedulerVerticle extends VerticleBase {
     transitions = new ArrayList<>();
     notifications = new HashMap<>();
     counts.clear();
+    finished.clear();
+    keyLookups.values().forEach(l -> l.forEach(m -> new BusError(503, "NO_LEADER", "the leader stepped down; retry")
+        .failOn(m)));
+    keyLookups.clear();
     flushWaiters.forEach(p -> p.tryFail(new BusError(503, "NO_LEADER", "the leader stepped down; retry")
         .asException()));
     flushWaiters.clear();
@@ -481,7 +497,37 @@ public final class SchedulerVerticle extends VerticleBase {
         msg.reply(tasks.get(existing).toJson().put("created", false));
         return;
       }
+      // Not in memory: the key may belong to a task evicted after it ended; the mirror has every task.
+      List<Message<JsonObject>> waiting = keyLookups.get(spec.idempotencyKey());
+      if (waiting != null) {
+        waiting.add(msg); // the same key is being looked up: answer both alike
+        return;
+      }
+      String key = spec.idempotencyKey();
+      keyLookups.put(key, new ArrayList<>(List.of(msg)));
+      long myTerm = term;
+      vertx.eventBus().<JsonObject>request(TaskStoreVerticle.GET, new JsonObject().put("idempotencyKey", key))
+          .onComplete(ar -> {
+            List<Message<JsonObject>> msgs = keyLookups.remove(key);
+            if (msgs == null || term != myTerm) {
+              return;
+            }
+            if (ar.failed()) {
+              msgs.forEach(m -> BusError.from(ar.cause()).failOn(m));
+            } else if (ar.result().body().getJsonObject("task") != null) {
+              JsonObject stored = ar.result().body().getJsonObject("task").put("created", false);
+              msgs.forEach(m -> m.reply(stored.copy()));
+            } else {
+              create(spec, msgs.get(0));
+              msgs.subList(1, msgs.size()).forEach(this::onSubmit); // now found in memory
+            }
+          });
+      return;
     }
+    create(spec, msg);
+  }
+
+  private void create(TaskSpec spec, Message<JsonObject> msg) {
     long now = System.currentTimeMillis();
     Task t = new Task(UUID.randomUUID().toString(), spec, now, ++seq, term);
     t.reason("waiting for a worker");
@@ -889,6 +935,9 @@ public final class SchedulerVerticle extends VerticleBase {
         e.put("error", t.error());
       }
       transitions.add(e);
+      if (now.terminal()) {
+        finished.addLast(t);
+      }
       if (now.terminal() && t.spec().notifyAddress() != null) {
         notifications.computeIfAbsent(t.spec().notifyAddress(), a -> new ArrayList<>()).add(t.id());
       }
@@ -968,6 +1017,33 @@ public final class SchedulerVerticle extends VerticleBase {
           }
         })
         .onFailure(err -> LOG.warn("could not check the ledger for unrecorded task ends: {}", err.getMessage()));
+  }
+
+  /**
+   * Forgets tasks that ended more than the retention time ago: they leave memory and the cluster map (at most
+   * {@value #EVICT_MAX} a second, so a backlog drains without a burst) and stay in the SQLite mirror, where
+   * reads, lists and idempotency keys still find them.
+   */
+  private void evict(long now) {
+    long before = now - settings.retentionMs();
+    int n = 0;
+    while (n < EVICT_MAX && !finished.isEmpty() && finished.peekFirst().finishedAt() < before) {
+      Task t = finished.pollFirst();
+      if (tasks.get(t.id()) != t || dirty.contains(t.id())) {
+        continue; // replaced, or not stored yet
+      }
+      tasks.remove(t.id());
+      counts.merge(t.state(), -1, Integer::sum);
+      String key = t.spec().idempotencyKey();
+      if (key != null && t.id().equals(byKey.get(key))) {
+        byKey.remove(key);
+      }
+      map.deleteAsync(t.id());
+      n++;
+    }
+    if (n > 0) {
+      LOG.debug("evicted {} finished task(s) from memory and the task map", n);
+    }
   }
 
   /** Publishes the scheduler's figures on this node ({@link TaskAddresses#STATS}), once a second. */

@@ -126,7 +126,11 @@ public final class TaskStoreVerticle extends VerticleBase {
   }
 
   private void onGet(Message<JsonObject> msg) {
-    db.reader().preparedQuery("SELECT json FROM tasks WHERE id = ?").execute(Tuple.of(msg.body().getString("id")))
+    String key = msg.body().getString("idempotencyKey");
+    (key != null
+        ? db.reader().preparedQuery("SELECT json FROM tasks WHERE idempotency_key = ? ORDER BY seq LIMIT 1")
+            .execute(Tuple.of(key))
+        : db.reader().preparedQuery("SELECT json FROM tasks WHERE id = ?").execute(Tuple.of(msg.body().getString("id"))))
         .onSuccess(rows -> msg.reply(rows.size() == 0 ? new JsonObject()
             : new JsonObject().put("task", new JsonObject(rows.iterator().next().getString("json")))))
         .onFailure(err -> new BusError(503, "STORE_UNAVAILABLE", err.getMessage()).failOn(msg));

@@ -169,6 +169,34 @@ class TaskFlowTest {
     assertEquals(false, second.json().getBoolean("created"));
   }
 
+  /**
+   * Verifies a finished task leaves memory and the cluster map after the retention time, yet stays readable and
+   * keeps its idempotency key.
+   */
+  @Test
+  void finishedTasksAreEvictedButStillAnswer() throws Exception {
+    Node n = node("solo", "TASK_RETENTION_MS", "1000");
+    awaitLeader();
+    JsonObject t = new JsonObject().put("type", "echo").put("idempotencyKey", "evict-me");
+    String id = submit(t).getString("id");
+    awaitState(id, "COMPLETED");
+    var map = n.hazelcast().getMap(SchedulerVerticle.TASK_MAP);
+    assertTrue(map.containsKey(id));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (map.containsKey(id)) {
+      assertTrue(System.nanoTime() < deadline, "the finished task was never evicted from the map");
+      Thread.sleep(50);
+    }
+    assertEquals("COMPLETED", get(id).getString("state"));
+    Answer again = Http.post(api() + "/tasks", t.encode(), "Content-Type", "application/json");
+    assertEquals(200, again.status(), again.body());
+    assertEquals(id, again.json().getString("id"));
+    assertEquals(false, again.json().getBoolean("created"));
+    // A new key still creates a task.
+    assertEquals(202, Http.post(api() + "/tasks", t.copy().put("idempotencyKey", "fresh").encode(),
+        "Content-Type", "application/json").status());
+  }
+
   /** Verifies bad input on the REST door gets the documented error and creates nothing. */
   @Test
   void invalidInput() throws Exception {
