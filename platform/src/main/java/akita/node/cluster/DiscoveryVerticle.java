@@ -153,7 +153,7 @@ public final class DiscoveryVerticle extends VerticleBase {
   private NodeInfo info() {
     return new NodeInfo(node.id(), node.name(), node.version(), node.cluster(), memberUuid,
         node.roles().stream().map(r -> r.id()).sorted().toList(), capabilities, taskTypes, cfg.slots(), running, draining, resources(), apiUrl, node.startedAtMs(), ++seq,
-        plugins);
+        plugins, cfg.slots() * cfg.prefetch());
   }
 
   private void announce() {

@@ -35,6 +35,9 @@ public enum ConfigOption {
       "Cluster size the operator expects; a leader acts only while it sees a quorum (N/2+1)."),
   SLOTS("slots", "--slots", "AKITA_SLOTS", "N", null,
       "Tasks this node runs at once (default: 4 per CPU; 0 on a node without the worker role)."),
+  PREFETCH("prefetch", "--prefetch", "AKITA_PREFETCH", "N", "2",
+      "A worker accepts up to slots × N assignments; those beyond its slots wait on the node and start as soon "
+          + "as a slot frees, without a round trip to the leader (1: no waiting, 1-64)."),
   HEARTBEAT_INTERVAL_MS("heartbeatIntervalMs", "--heartbeat-interval-ms", "AKITA_HEARTBEAT_INTERVAL_MS", "MS", "500",
       "How often the node announces itself to the cluster."),
   SUSPECT_AFTER_MS("suspectAfterMs", "--suspect-after-ms", "AKITA_SUSPECT_AFTER_MS", "MS", "2000",

@@ -14,6 +14,7 @@ import java.util.Set;
  * @param roles what this node may do
  * @param expectedMembers the cluster size the operator expects (quorum = expectedMembers / 2 + 1)
  * @param slots how many tasks the node runs at once
+ * @param prefetch a worker accepts up to slots × prefetch assignments
  * @param health heartbeat and failure-detection timing
  * @param agingMs waiting time per priority level gained in the queue
  * @param fairShareQuantumMs per-submitter spacing in queue time (0: off)
@@ -36,6 +37,7 @@ public record NodeConfig(
     Set<Role> roles,
     int expectedMembers,
     int slots,
+    int prefetch,
     Health health,
     long agingMs,
     long fairShareQuantumMs,

@@ -626,6 +626,8 @@ public final class SchedulerVerticle extends VerticleBase {
         case "STARTED" -> {
           if (current && t.moveTo(TaskState.RUNNING, term, "running on " + t.nodeId(), now)) {
             t.attemptEvent("startedAt", now);
+            t.backstopAt(now + t.spec().timeoutMs() + TIMEOUT_GRACE_MS);
+            timers.add(new Timer(t.backstopAt(), t.id(), t.attempt(), Kind.ATTEMPT_TIMEOUT));
             changed(t);
           }
         }
@@ -771,7 +773,8 @@ public final class SchedulerVerticle extends VerticleBase {
           }
         }
         case ATTEMPT_TIMEOUT -> {
-          if (tm.attempt == t.attempt() && (t.state() == TaskState.ASSIGNED || t.state() == TaskState.RUNNING)) {
+          if (tm.attempt == t.attempt() && (t.state() == TaskState.ASSIGNED || t.state() == TaskState.RUNNING)
+              && tm.at >= t.backstopAt()) {
             cancelOn(t.nodeId(), t, "start-to-close timeout");
             attemptFailed(t, error("TIMEOUT", "attempt " + t.attempt() + " ran longer than " + t.spec().timeoutMs()
                 + " ms on node " + t.nodeId()), true, now);
@@ -839,9 +842,11 @@ public final class SchedulerVerticle extends VerticleBase {
       w.inflight++;
       free--;
       inflight.computeIfAbsent(w.id, k -> new HashSet<>()).add(t.id());
-      // Backstop: the worker times the attempt itself; this fires only if its report never comes.
-      timers.add(new Timer(now + t.spec().ackTimeoutMs() + t.spec().timeoutMs() + TIMEOUT_GRACE_MS, t.id(),
-          t.attempt(), Kind.ATTEMPT_TIMEOUT));
+      // Backstop: the worker times the attempt itself; this fires only if its report never comes. An
+      // assignment may wait on the worker behind the ones in its slots (prefetch), so allow for those too.
+      int rounds = Math.max(1, (w.info.accepts() + w.info.slotsTotal() - 1) / Math.max(1, w.info.slotsTotal()));
+      t.backstopAt(now + t.spec().ackTimeoutMs() + rounds * t.spec().timeoutMs() + TIMEOUT_GRACE_MS);
+      timers.add(new Timer(t.backstopAt(), t.id(), t.attempt(), Kind.ATTEMPT_TIMEOUT));
       changed(t);
       batches.computeIfAbsent(w.id, k -> new JsonArray()).add(new JsonObject().put("id", t.id())
           .put("type", t.spec().type()).put("payload", t.spec().payload()).put("attempt", t.attempt())
