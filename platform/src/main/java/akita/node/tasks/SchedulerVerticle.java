@@ -2,6 +2,7 @@ package akita.node.tasks;
 
 import akita.node.NodeContext;
 import akita.node.bus.BusError;
+import akita.node.bus.LocalCodec;
 import akita.node.cluster.ClusterAddresses;
 import akita.node.cluster.ClusterView;
 import akita.node.cluster.Member;
@@ -55,9 +56,9 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final int FLUSH_MAX = 512;
   /** How far back a new leader checks that task ends were recorded in the ledger. */
   private static final long RECENT_ENDS_MS = 15 * 60_000;
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
-  private static final DeliveryOptions LEDGER_DELIVERY = new DeliveryOptions().setLocalOnly(true)
-      .setSendTimeout(60_000);
+  private static final DeliveryOptions LOCAL = LocalCodec.LOCAL;
+  private static final DeliveryOptions LEDGER_DELIVERY = LocalCodec.local(60_000);
+  private static final DeliveryOptions MIRROR_DELIVERY = LocalCodec.local(30_000);
   private static final long RECOVERY_WAIT_MS = 10_000;
   private static final int EVICT_MAX = 5_000;
   private static final long QUARANTINE_MS = 60_000;
@@ -139,6 +140,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    LocalCodec.register(vertx);
     var bus = vertx.eventBus();
     bus.<JsonObject>localConsumer(ClusterAddresses.LEADER_CHANGED, m -> onLeaderChanged(m.body()));
     return bus.<JsonObject>request(ClusterAddresses.LEADER_STATE, new JsonObject())
@@ -281,7 +283,7 @@ public final class SchedulerVerticle extends VerticleBase {
           adopt(Task.fromJson(new JsonObject(json)));
         }
         // The mirror of this node may lag the map (it was not the leader): write everything once.
-        return mirror(tasks.values().stream().map(Task::toJson).toList());
+        return mirror(tasks.values().stream().map(t -> t.mirrorRow(t.toJson().encode())).toList());
       }
       return recoverFromMirrors();
     });
@@ -695,7 +697,7 @@ public final class SchedulerVerticle extends VerticleBase {
       w.quarantinedUntil = now + QUARANTINE_MS;
       LOG.warn("node {} quarantined for {} s: {} different tasks failed there within {} s", nodeId,
           QUARANTINE_MS / 1000, w.recentFailures.size(), FAILURE_WINDOW_MS / 1000);
-      vertx.eventBus().publish(TaskAddresses.EVENTS, new JsonObject().put("event", "NODE_QUARANTINED")
+      vertx.eventBus().publish(TaskAddresses.QUARANTINED, new JsonObject().put("event", "NODE_QUARANTINED")
           .put("nodeId", nodeId).put("until", java.time.Instant.ofEpochMilli(w.quarantinedUntil).toString()));
     }
   }
@@ -1102,14 +1104,14 @@ public final class SchedulerVerticle extends VerticleBase {
     transitions = new ArrayList<>();
     Map<String, List<String>> notifying = notifications;
     notifications = new HashMap<>();
-    List<JsonObject> rows = new ArrayList<>(ids.size());
+    List<JsonArray> rows = new ArrayList<>(ids.size());
     Map<String, String> entries = new HashMap<>();
     for (String id : ids) {
       Task t = tasks.get(id);
       if (t != null) {
-        JsonObject j = t.toJson();
-        rows.add(j);
-        entries.put(id, j.encode());
+        String json = t.toJson().encode();
+        rows.add(t.mirrorRow(json));
+        entries.put(id, json);
       }
     }
     List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
@@ -1154,7 +1156,8 @@ public final class SchedulerVerticle extends VerticleBase {
     });
   }
 
-  private Future<Void> mirror(List<JsonObject> rows) {
+  /** Writes rows ({@link Task#mirrorRow}) to this node's SQLite mirror, handed over without a copy. */
+  private Future<Void> mirror(List<JsonArray> rows) {
     if (rows.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -1162,7 +1165,7 @@ public final class SchedulerVerticle extends VerticleBase {
     for (int i = 0; i < rows.size(); i += FLUSH_MAX) {
       JsonArray chunk = new JsonArray(new ArrayList<>(rows.subList(i, Math.min(rows.size(), i + FLUSH_MAX))));
       parts.add(vertx.eventBus().request(TaskAddresses.STORE_PUT, new JsonObject().put("term", term)
-          .put("tasks", chunk), new DeliveryOptions().setSendTimeout(30_000)));
+          .put("rows", chunk), MIRROR_DELIVERY));
     }
     return Future.all(parts).mapEmpty();
   }
