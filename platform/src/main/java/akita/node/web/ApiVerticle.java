@@ -117,6 +117,7 @@ public final class ApiVerticle extends VerticleBase {
             .put("attempts", t.getJsonArray("attemptHistory"))))
         .onFailure(err -> ctx.fail(ApiError.from(BusError.from(err)))));
     router.post(PREFIX + "/tasks/:id/cancel").handler(this::cancelTask);
+    router.get(PREFIX + "/events").handler(EventStream::handle);
     router.get(PREFIX + "/ledger").handler(this::ledger);
     router.get(PREFIX + "/ledger/export").handler(this::exportLedger);
     router.get(PREFIX + "/ledger/verify").handler(ctx -> ask(LedgerAddresses.VERIFY, new JsonObject())
