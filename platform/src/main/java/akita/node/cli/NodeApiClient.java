@@ -118,7 +118,7 @@ final class NodeApiClient {
     JsonObject err;
     try {
       err = new JsonObject(text).getJsonObject("error", new JsonObject());
-    } catch (DecodeException | ClassCastException e) {
+    } catch (DecodeException | ClassCastException | NullPointerException e) {
       return new CliException(AkitaCommand.EXIT_FAILED, base + " answered " + status
           + " with something that is not Akita's JSON; is --target-node-api pointing at an Akita node?");
     }
@@ -131,35 +131,16 @@ final class NodeApiClient {
     if (apiKey != null && !apiKey.isEmpty()) {
       request.header(apiKeyHeader, apiKey);
     }
-    HttpResponse<String> response;
-    try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (HttpConnectTimeoutException e) {
-      throw unreachable("no answer within " + timeout.toMillis() + " ms");
-    } catch (HttpTimeoutException e) {
-      throw new CliException(AkitaCommand.EXIT_FAILED, "the node at " + base + " did not answer within "
-          + timeout.toMillis() + " ms");
-    } catch (ConnectException e) {
-      throw unreachable("connection refused");
-    } catch (IOException e) {
-      throw unreachable(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException(AkitaCommand.EXIT_FAILED, "interrupted");
+    HttpResponse<String> response = exchange(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() >= 400) {
+      throw refused(response.statusCode(), response.body());
     }
-    JsonObject body;
     try {
-      body = response.body().isEmpty() ? new JsonObject() : new JsonObject(response.body());
+      return response.body().isEmpty() ? new JsonObject() : new JsonObject(response.body());
     } catch (DecodeException e) {
       throw new CliException(AkitaCommand.EXIT_FAILED, base + " answered " + response.statusCode()
           + " with something that is not Akita's JSON; is --target-node-api pointing at an Akita node?");
     }
-    if (response.statusCode() >= 400) {
-      JsonObject err = body.getJsonObject("error", new JsonObject());
-      throw new CliException(AkitaCommand.EXIT_FAILED, "the node refused (" + response.statusCode() + " "
-          + err.getString("code", "UNKNOWN") + "): " + err.getString("message", "no message"));
-    }
-    return body;
   }
 
   private CliException unreachable(String why) {
