@@ -210,6 +210,8 @@ class MetricsEndpointTest {
     assertEquals(200, om.status());
     assertTrue(om.contentType().startsWith("application/openmetrics-text"), om.contentType());
     assertTrue(om.body().strip().endsWith("# EOF"));
+    // The bearer form is accepted on the API too.
+    assertEquals(200, Http.get(base + "/api/v1/status", "Authorization", "Bearer " + KEY).status());
   }
 
   /** Verifies a task's log lines in the node's buffer carry the node, task and trace ids, and level filtering. */
