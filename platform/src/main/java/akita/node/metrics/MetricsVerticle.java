@@ -4,6 +4,7 @@ import akita.node.NodeContext;
 import akita.node.cluster.ClusterAddresses;
 import akita.node.cluster.NodeHealth;
 import akita.node.ledger.LedgerAddresses;
+import akita.node.resources.ResourcesAddresses;
 import akita.node.tasks.TaskAddresses;
 import akita.node.tasks.TaskState;
 import io.micrometer.core.instrument.Counter;
@@ -33,8 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MetricsVerticle extends VerticleBase {
 
-  /** The resources service's local sample publish (its ResourcesAddresses.SAMPLE). */
-  static final String RESOURCES_SAMPLE = "akita.local.resources.sample";
+  /** The resources service's local sample publish. */
+  static final String RESOURCES_SAMPLE = ResourcesAddresses.SAMPLE;
   /** How often the cluster view and leadership state are sampled. */
   static final long VIEW_MS = 2_000;
   /** Scheduler figures older than this are dropped: this node no longer leads. */

@@ -107,6 +107,43 @@ class MetricsVerticleTest {
     assertEquals(0.5, s.value("akita_node_cpu_usage_ratio"));
   }
 
+  /** Verifies every field of a full sample becomes its gauge. */
+  @Test
+  void everySampleFieldHasItsGauge() throws Exception {
+    vertx.eventBus().publish(MetricsVerticle.RESOURCES_SAMPLE, MetricsEndpointTest.resourceSample());
+    PrometheusText s = awaitScrape(x -> x.has("akita_node_memory_used_bytes"));
+    assertEquals(0.25, s.value("akita_node_cpu_usage_ratio"));
+    assertEquals(2, s.value("akita_node_cpu_cores"));
+    assertEquals(1.5, s.value("akita_node_load_average", "window", "5m"));
+    assertEquals(16_000_000_000.0, s.value("akita_node_memory_total_bytes"));
+    assertEquals(10_000_000_000.0, s.value("akita_node_memory_available_bytes"));
+    assertEquals(6_000_000_000.0, s.value("akita_node_memory_used_bytes"));
+    assertEquals(2_000_000_000.0, s.value("akita_node_swap_total_bytes"));
+    assertEquals(4_000_000_000.0, s.value("akita_node_disk_free_bytes", "mount", "/data"));
+    assertEquals(200, s.value("akita_node_disk_write_bytes_per_second", "mount", "/data"));
+    assertEquals(2_048.0, s.value("akita_node_network_receive_bytes_per_second", "interface", "eth0"));
+    assertEquals(10, s.value("akita_node_network_transmit_packets_per_second", "interface", "eth0"));
+    assertEquals(42, s.value("akita_node_open_file_descriptors"));
+    assertEquals(1_048_576, s.value("akita_node_max_file_descriptors"));
+  }
+
+  /**
+   * What a metrics verticle of its own makes of one resource sample.
+   *
+   * @param sample a sample as the resources service publishes it
+   * @return the scrape once the sample is in it
+   */
+  static PrometheusText scrapeOf(JsonObject sample) throws Exception {
+    MetricsVerticleTest t = new MetricsVerticleTest();
+    t.start();
+    try {
+      t.vertx.eventBus().publish(MetricsVerticle.RESOURCES_SAMPLE, sample);
+      return t.awaitScrape(x -> x.has("akita_node_cpu_cores"));
+    } finally {
+      t.stop();
+    }
+  }
+
   /** Verifies the ledger's commits move its head and its per-type counter. */
   @Test
   void ledgerCommitsAreCounted() throws Exception {
