@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         TaskCommand.class,
         ShutdownCommand.class,
         LogsCommand.class,
+        EventsCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class AkitaCommand {

@@ -24,7 +24,9 @@ abstract class ClientCommand implements Callable<Integer> {
     try {
       JsonObject answer = request(options.client());
       PrintWriter out = spec.commandLine().getOut();
-      if (options.json) {
+      if (answer == null) {
+        out.flush(); // the command printed as it went (a stream)
+      } else if (options.json) {
         out.println(answer.encode());
       } else {
         print(answer, out);
@@ -38,7 +40,7 @@ abstract class ClientCommand implements Callable<Integer> {
     }
   }
 
-  /** Makes the request. */
+  /** Makes the request; {@code null} when the command printed its output itself. */
   abstract JsonObject request(NodeApiClient client);
 
   /** Prints the answer for people. */

@@ -26,8 +26,10 @@ import picocli.CommandLine.Parameters;
         TaskCommand.Cancel.class, TaskCommand.Watch.class, TaskCommand.Attempts.class})
 final class TaskCommand {
 
-  /** How often {@code --wait} and {@code watch} ask for the task. */
+  /** How often {@code --wait} and {@code watch} ask for the task when the node offers no event stream. */
   static final long POLL_MS = 200;
+  /** How often they read a running task for its progress, which is not an event. */
+  static final long PROGRESS_MS = 1_000;
   /** How long a result may be in the status table before it is cut. */
   static final int RESULT_WIDTH = 200;
   /** How long a reason or error may be in the list table before it is cut. */
@@ -378,14 +380,31 @@ final class TaskCommand {
      * @return the task, COMPLETED (the command prints it)
      */
     JsonObject follow(JsonObject known) {
+      EventReader events = null;
+      try {
+        // Listen before reading, so no change between the read and the stream is missed.
+        events = new EventReader(client.events("?subject=" + URLEncoder.encode(id, StandardCharsets.UTF_8),
+            null));
+      } catch (CliException e) {
+        events = null; // a node without the event stream: poll
+      }
+      try {
+        return follow(known, events);
+      } finally {
+        if (events != null) {
+          events.close();
+        }
+      }
+    }
+
+    private JsonObject follow(JsonObject known, EventReader events) {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, waitTimeoutMs));
-      JsonObject t = known;
       if (known != null) {
         lastStep = step(known);
         lastProgress = known.getJsonObject("progress");
-      } else {
-        t = client.get(taskPath(id));
+        report(known);
       }
+      JsonObject t = client.get(taskPath(id));
       while (true) {
         report(t);
         String state = t.getString("state", "");
@@ -412,8 +431,16 @@ final class TaskCommand {
               + id + " is still " + state + (reason == null ? "" : ", " + reason) + " (it goes on; follow it with "
               + "'akita task watch " + id + "' or stop it with 'akita task cancel " + id + "')");
         }
+        long wait = Math.max(1, TimeUnit.NANOSECONDS.toMillis(left));
         try {
-          Thread.sleep(Math.min(POLL_MS, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
+          if (events != null && !events.ended()) {
+            // The stream tells of each change; a running task's progress is not an event, so look now and then.
+            events.next(Math.min(wait, "RUNNING".equals(state) ? PROGRESS_MS : wait));
+          } else {
+            Thread.sleep(Math.min(POLL_MS, wait));
+          }
+        } catch (EventReader.StreamEnded ended) {
+          // the stream broke: poll from here on
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new CliException(AkitaCommand.EXIT_FAILED, "interrupted while waiting for task " + id);

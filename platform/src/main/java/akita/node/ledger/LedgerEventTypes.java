@@ -18,6 +18,18 @@ public final class LedgerEventTypes {
   /** A command with a stale term was refused. */
   public static final String STALE_TERM_REFUSED = "STALE_TERM_REFUSED";
 
+  /** A plugin was deployed cluster-wide; subject: its id. Data: {@code {"version", "sha256", "size", "by"}}. */
+  public static final String PLUGIN_DEPLOYED = "PLUGIN_DEPLOYED";
+  /** A cluster-wide plugin was removed; subject: its id. Data as {@link #PLUGIN_DEPLOYED}. */
+  public static final String PLUGIN_REMOVED = "PLUGIN_REMOVED";
+
+  /**
+   * A request to the API was refused for a missing or invalid API key; subject: the client's address. Data:
+   * {@code {"reason": "missing"|"invalid", "method", "path", "notRecordedBefore"}} (at most 5 a second per node
+   * are recorded; the count of those left out goes in the next one).
+   */
+  public static final String AUTH_FAILED = "AUTH_FAILED";
+
   /**
    * A node rejoined holding entries the cluster's chain does not have (it had been a deposed leader); they were
    * moved to its {@code ledger_orphans} table. Data: {@code {"fromSeq", "entries"}}.

@@ -1,6 +1,8 @@
 package akita.node.plugin;
 
 import akita.node.bus.BusError;
+import akita.node.ledger.LedgerAddresses;
+import akita.node.ledger.LedgerEventTypes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -89,11 +91,22 @@ public final class PluginVerticle extends VerticleBase {
     return plugins.stop(drainMs);
   }
 
+  /** Records a cluster-wide deploy or removal in the ledger; subject: the plugin id. */
+  private void record(String type, JsonObject entry) {
+    vertx.eventBus().send(LedgerAddresses.APPEND, new JsonObject().put("type", type)
+        .put("subject", entry.getString("id")).put("data", new JsonObject().put("version", entry.getString("version"))
+            .put("sha256", entry.getString("sha256")).put("size", entry.getValue("size"))
+            .put("by", entry.getString("deployedBy"))));
+  }
+
   private void onDeploy(Message<Buffer> msg) {
     String sha = msg.headers().get("sha256");
     String by = msg.headers().get("deployedBy");
     plugins.deploy(msg.body().getBytes(), sha, catalog, clusterDir, by == null ? "unknown" : by)
-        .onSuccess(msg::reply)
+        .onSuccess(entry -> {
+          record(LedgerEventTypes.PLUGIN_DEPLOYED, entry);
+          msg.reply(entry);
+        })
         .onFailure(err -> fail(msg, err));
   }
 
@@ -107,6 +120,7 @@ public final class PluginVerticle extends VerticleBase {
         .onSuccess(entry -> {
           if (entry != null) {
             LOG.info("plugin {} {} removed from the cluster", id, entry.getString("version"));
+            record(LedgerEventTypes.PLUGIN_REMOVED, entry);
             msg.reply(entry);
             return;
           }

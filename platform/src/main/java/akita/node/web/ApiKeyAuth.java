@@ -1,6 +1,9 @@
 package akita.node.web;
 
+import akita.node.ledger.LedgerAddresses;
+import akita.node.ledger.LedgerEventTypes;
 import io.vertx.core.Handler;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -36,6 +39,7 @@ final class ApiKeyAuth implements Handler<RoutingContext> {
       presented = authorization.substring(7).trim(); // what Prometheus and most HTTP tools send
     }
     if (presented == null || presented.isEmpty()) {
+      record(ctx, "missing");
       ctx.fail(ApiError.API_KEY_MISSING.with("this node requires an API key in the " + header + " header"));
       return;
     }
@@ -49,9 +53,42 @@ final class ApiKeyAuth implements Handler<RoutingContext> {
     } else {
       LOG.warn("refused {} {} from {}: invalid API key", ctx.request().method(), ctx.request().path(),
           ctx.request().remoteAddress());
+      record(ctx, "invalid");
       ctx.fail(ApiError.API_KEY_INVALID.with("the API key in the " + header + " header is not valid"));
     }
   }
+
+  /**
+   * Records a refused request in the ledger as {@code AUTH_FAILED}, at most {@value #EVENTS_PER_SECOND} a second
+   * (a flood of bad requests must not flood the ledger); the ones left out are counted in the next event.
+   */
+  private void record(RoutingContext ctx, String why) {
+    long second = System.currentTimeMillis() / 1000;
+    long left;
+    synchronized (this) {
+      if (second != window) {
+        window = second;
+        inWindow = 0;
+      }
+      if (inWindow >= EVENTS_PER_SECOND) {
+        suppressed++;
+        return;
+      }
+      inWindow++;
+      left = suppressed;
+      suppressed = 0;
+    }
+    ctx.vertx().eventBus().send(LedgerAddresses.APPEND, new JsonObject().put("type", LedgerEventTypes.AUTH_FAILED)
+        .put("subject", String.valueOf(ctx.request().remoteAddress() == null ? null
+            : ctx.request().remoteAddress().hostAddress()))
+        .put("data", new JsonObject().put("reason", why).put("method", ctx.request().method().name())
+            .put("path", ctx.request().path()).put("notRecordedBefore", left)));
+  }
+
+  private static final int EVENTS_PER_SECOND = 5;
+  private long window;
+  private int inWindow;
+  private long suppressed;
 
   private static byte[] sha256(String s) {
     try {

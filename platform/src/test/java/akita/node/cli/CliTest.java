@@ -201,6 +201,25 @@ class CliTest {
     assertTrue(rest.body().startsWith(lines.get(0)), rest.body());
   }
 
+  /** Verifies {@code events} replays and follows the ledger, filtered, and refuses a bad filter. */
+  @Test
+  void eventsCommand() {
+    Run r = run("events", "--types", "LEADER_*", "--after", "0", "--count", "1", "--target-node-api", target,
+        "--api-key", KEY);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("LEADER_ELECTED"), r.out());
+    Run json = run("events", "--types", "LEADER_ELECTED", "--after", "0", "--count", "1", "--json",
+        "--target-node-api", target, "--api-key", KEY);
+    assertEquals(0, json.code(), json.err());
+    assertEquals("LEADER_ELECTED", new JsonObject(json.out().strip()).getString("type"));
+    Run bad = run("events", "--types", "nope", "--count", "1", "--target-node-api", target, "--api-key", KEY);
+    assertEquals(1, bad.code());
+    assertTrue(bad.err().contains("INVALID_PARAMETER"), bad.err());
+    Run noKey = run("events", "--count", "1", "--target-node-api", target, "--api-key", "");
+    assertEquals(1, noKey.code());
+    assertTrue(noKey.err().contains("API_KEY_MISSING"), noKey.err());
+  }
+
   /** Verifies {@code logs} reads the node's log buffer. */
   @Test
   void logs() {
@@ -251,7 +270,7 @@ class CliTest {
   void help() {
     for (String command : new String[] {"start", "status", "shutdown", "logs", "cluster", "cluster status",
         "cluster drain", "cluster undrain", "plugin", "plugin list", "plugin deploy", "plugin remove", "ledger", "ledger view", "ledger verify",
-        "ledger export"}) {
+        "ledger export", "events"}) {
       List<String> args = new java.util.ArrayList<>(List.of(command.split(" ")));
       args.add("--help");
       Run r = run(args.toArray(String[]::new));

@@ -155,6 +155,18 @@ class ClusterDeployTest {
         .noneMatch(p -> p.getString("id").equals("greeter")));
     assertEquals("PLUGIN_NOT_FOUND", Http.method("DELETE", api(c) + "/plugins/greeter").errorCode());
     assertEquals("PLUGIN_CONFLICT", Http.method("DELETE", api(c) + "/plugins/noop").errorCode());
+
+    // The cluster ledger holds the deploys and the removal, whichever node handled them, on every node.
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    for (Node n : nodes) {
+      while (Http.get(api(n) + "/ledger?subject=greeter&type=PLUGIN_REMOVED").json().getJsonArray("entries")
+          .isEmpty()) {
+        assertTrue(System.nanoTime() < deadline, "PLUGIN_REMOVED never reached " + n.context().name());
+        Thread.sleep(50);
+      }
+      assertEquals(2, Http.get(api(n) + "/ledger?subject=greeter&type=PLUGIN_DEPLOYED").json()
+          .getJsonArray("entries").size());
+    }
   }
 
   /** Verifies a cluster-deployed plugin survives a restart of the whole cluster (here, of its one node). */

@@ -164,6 +164,17 @@ class EventStreamTest {
     Http.Answer noKey = Http.get(api + "/events");
     assertEquals(401, noKey.status());
     assertEquals("API_KEY_MISSING", noKey.errorCode());
+    // The refusal is a security event in the ledger.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    JsonObject refused;
+    do {
+      assertTrue(System.nanoTime() < until, "AUTH_FAILED was never recorded");
+      Thread.sleep(20);
+      refused = Http.get(api + "/ledger?type=AUTH_FAILED&limit=1", "X-API-Key", KEY).json();
+    } while (refused.getJsonArray("entries").isEmpty());
+    JsonObject data = refused.getJsonArray("entries").getJsonObject(0).getJsonObject("data");
+    assertEquals("missing", data.getString("reason"));
+    assertEquals("/api/v1/events", data.getString("path"));
     Http.Answer bad = Http.get(api + "/events?types=task_completed", "X-API-Key", KEY);
     assertEquals(400, bad.status());
     assertEquals("INVALID_PARAMETER", bad.errorCode());
