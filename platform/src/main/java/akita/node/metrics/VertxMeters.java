@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * address), the HTTP server (per method, route and status) and Vert.x's pools (worker pools, the SQL pool). Names
  * and labels are those of the {@code vertx-micrometer-metrics} module ({@code vertx_eventbus_*},
  * {@code vertx_http_server_*}, {@code vertx_pool_*}), whose 5.1 line is not on Maven Central and whose 5.0 line
- * does not fit Vert.x 5.1's SPI (ADR 0016).
+ * does not fit Vert.x 5.1's SPI (ADR 0017).
  *
  * <p>Client metrics are deliberately not provided: the SQL client 5.0.10 calls a {@code ClientMetrics} method
  * that Vert.x 5.1 no longer has, so handing it any client metrics would break every query.
