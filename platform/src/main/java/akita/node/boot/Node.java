@@ -19,6 +19,8 @@ import akita.node.tasks.TaskSpec;
 import akita.node.tasks.TaskStoreVerticle;
 import akita.node.worker.WorkerVerticle;
 import akita.node.logging.Logging;
+import akita.node.metrics.MetricsVerticle;
+import akita.node.metrics.NodeMetrics;
 import akita.node.plugin.PluginCatalog;
 import akita.node.plugin.PluginService;
 import akita.node.plugin.PluginVerticle;
@@ -69,6 +71,7 @@ public final class Node {
   private HazelcastClusterManager clusterManager;
   private Database db;
   private ApiVerticle api;
+  private NodeMetrics metrics;
 
   private Node(NodeConfig cfg, DataDirLock lock) {
     this.cfg = cfg;
@@ -117,7 +120,10 @@ public final class Node {
     // A message to a node that just died must fail fast, not wait for the default 60 s connect timeout.
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
         .setHost(cfg.cluster().bindHost()).setPort(cfg.cluster().busPort()).setConnectTimeout(2_000));
-    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
+    metrics = NodeMetrics.create();
+    options.setMetricsOptions(metrics.options());
+    return Vertx.builder().with(options).withMetrics(metrics.factory()).withClusterManager(clusterManager)
+        .buildClustered()
         .compose(v -> {
           vertx = v;
           vertx.eventBus().<Object>localConsumer(NodeAddresses.SHUTDOWN, msg -> {
@@ -157,6 +163,7 @@ public final class Node {
           plugins = new PluginService(vertx, cfg.pluginsDir(), cfg.dataDir(), cfg.capabilities(), TASK_THREADS);
           HazelcastInstance hz = clusterManager.getHazelcastInstance();
           return deploy(new LedgerVerticle(db, id, signer, cfg.ledger()))
+              .compose(v -> deploy(new MetricsVerticle(context, metrics.registry())))
               .compose(v -> deploy(new TaskStoreVerticle(db, id)))
               .compose(v -> deploy(new PluginVerticle(plugins, new PluginCatalog(clusterManager.getHazelcastInstance()),
                   cfg.dataDir().resolve("plugins-cluster"), cfg.pluginsScanMs(), cfg.shutdownTimeoutMs())))
@@ -253,7 +260,12 @@ public final class Node {
     Future<Void> dbClosed = db == null ? Future.succeededFuture() : db.close().otherwiseEmpty();
     return dbClosed
         .compose(v -> vertx == null ? Future.succeededFuture() : vertx.close().otherwiseEmpty())
-        .onComplete(ar -> closeQuietly(lock));
+        .onComplete(ar -> {
+          if (metrics != null) {
+            metrics.close();
+          }
+          closeQuietly(lock);
+        });
   }
 
   private static void closeQuietly(DataDirLock lock) {

@@ -27,8 +27,16 @@ final class LogsCommand extends ClientCommand {
   void print(JsonObject answer, PrintWriter out) {
     for (Object o : answer.getJsonArray("entries")) {
       JsonObject e = (JsonObject) o;
-      out.printf("%s %-5s %s - %s%n", e.getString("time"), e.getString("level"), e.getString("logger"),
-          e.getString("message"));
+      StringBuilder context = new StringBuilder();
+      JsonObject mdc = e.getJsonObject("mdc");
+      if (mdc != null) {
+        // A task's lines: its ids, so they can be followed across nodes (docs/observability.md).
+        new java.util.TreeMap<>(mdc.getMap()).forEach((k, v) -> context.append(context.length() == 0 ? " [" : " ")
+            .append(k).append('=').append(v));
+        context.append(']');
+      }
+      out.printf("%s %-5s %s - %s%s%n", e.getString("time"), e.getString("level"), e.getString("logger"),
+          e.getString("message"), context);
       if (e.containsKey("error")) {
         out.println("    " + e.getString("error"));
       }

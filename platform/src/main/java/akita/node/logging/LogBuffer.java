@@ -32,6 +32,14 @@ public final class LogBuffer extends AppenderBase<ILoggingEvent> {
         .put("thread", e.getThreadName())
         .put("message", e.getFormattedMessage());
     Map<String, String> mdc = e.getMDCPropertyMap();
+    // A task's lines name the node that ran them (MDC); every other line the node this JVM runs.
+    String nodeId = mdc == null ? null : mdc.get(Logging.NODE_ID);
+    if (nodeId == null && e.getLoggerContextVO() != null && e.getLoggerContextVO().getPropertyMap() != null) {
+      nodeId = e.getLoggerContextVO().getPropertyMap().get(Logging.NODE_ID);
+    }
+    if (nodeId != null) {
+      entry.put("nodeId", nodeId);
+    }
     if (mdc != null && !mdc.isEmpty()) {
       entry.put("mdc", new JsonObject(new java.util.HashMap<>(mdc)));
     }
@@ -52,7 +60,8 @@ public final class LogBuffer extends AppenderBase<ILoggingEvent> {
    *
    * @param limit how many at most
    * @param minimum the least severe level to include
-   * @return the events as JSON objects ({@code time, level, logger, thread, message}, optional {@code error})
+   * @return the events as JSON objects ({@code time, level, logger, thread, message}, optional {@code nodeId},
+   *     {@code mdc} (e.g. {@code taskId, attempt, traceId}) and {@code error})
    */
   public static JsonArray recent(int limit, Level minimum) {
     List<JsonObject> picked = new ArrayList<>(Math.min(limit, CAPACITY));

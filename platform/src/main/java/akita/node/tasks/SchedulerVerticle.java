@@ -945,8 +945,10 @@ public final class SchedulerVerticle extends VerticleBase {
           .put("from", was == null ? null : was.name()).put("state", now.name()).put("attempt", t.attempt())
           .put("nodeId", t.nodeId()).put("reason", t.reason()).put("submittedAt", t.submittedAt())
           .put("at", System.currentTimeMillis());
-      if (now == TaskState.FAILED || now == TaskState.RETRYING) {
+      if (now == TaskState.FAILED) {
         e.put("error", t.error());
+      } else if (now == TaskState.RETRYING) {
+        e.put("error", t.lastAttemptError());
       }
       transitions.add(e);
       if (now.terminal()) {

@@ -118,6 +118,12 @@ public final class Task {
     }
   }
 
+  /** @return the error of the last attempt, {@code null} if it did not fail (or there was none) */
+  JsonObject lastAttemptError() {
+    JsonObject a = currentAttempt();
+    return a == null ? null : a.getJsonObject("error");
+  }
+
   private JsonObject currentAttempt() {
     return attempts.isEmpty() ? null : attempts.getJsonObject(attempts.size() - 1);
   }

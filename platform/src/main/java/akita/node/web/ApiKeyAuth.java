@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Requires one of the configured API keys in the API-key header. Keys are compared as SHA-256 digests with
+ * Requires one of the configured API keys in the API-key header, or as a bearer token ({@code Authorization:
+ * Bearer KEY}) when that header is absent. Keys are compared as SHA-256 digests with
  * {@link MessageDigest#isEqual}, against every configured key, so the time taken says nothing about how
  * close a guess was. Keys are never logged.
  */
@@ -32,6 +33,11 @@ final class ApiKeyAuth implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     String presented = ctx.request().getHeader(header);
+    String authorization = ctx.request().getHeader("Authorization");
+    if ((presented == null || presented.isEmpty()) && authorization != null
+        && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      presented = authorization.substring(7).trim(); // what Prometheus and most HTTP tools send
+    }
     if (presented == null || presented.isEmpty()) {
       record(ctx, "missing");
       ctx.fail(ApiError.API_KEY_MISSING.with("this node requires an API key in the " + header + " header"));

@@ -7,6 +7,7 @@ import akita.node.cluster.ClusterAddresses;
 import akita.node.config.NodeConfig;
 import akita.node.ledger.LedgerAddresses;
 import akita.node.logging.LogBuffer;
+import akita.node.metrics.MetricsAddresses;
 import akita.node.plugin.PluginAddresses;
 import akita.node.resources.ResourcesAddresses;
 import akita.node.tasks.TaskGateway;
@@ -97,6 +98,12 @@ public final class ApiVerticle extends VerticleBase {
   private Router router() {
     Router router = Router.router(vertx);
     router.get("/health").handler(this::health);
+    if (cfg.secured()) {
+      // Metrics name the cluster's nodes, task types and load: as private as the API (a scraper sends the key
+      // as a bearer token, docs/observability.md).
+      router.route("/metrics").handler(new ApiKeyAuth(cfg.apiKeyHeader(), cfg.apiKeys()));
+    }
+    router.get("/metrics").handler(this::metrics);
 
     if (cfg.secured()) {
       // Before any body is read: an unauthenticated client cannot make the node buffer a large upload.
@@ -156,6 +163,15 @@ public final class ApiVerticle extends VerticleBase {
           .end(new JsonObject().put("status", status).put("live", true).put("ready", ready)
               .put("nodeId", node.id()).put("checks", checks).encode());
     });
+  }
+
+  /** The node's meters in the Prometheus text format 0.0.4, or OpenMetrics when the scraper asks for it. */
+  private void metrics(RoutingContext ctx) {
+    String accept = ctx.request().getHeader("Accept");
+    String format = accept != null && accept.contains("application/openmetrics-text") ? "openmetrics" : "prometheus";
+    ask(MetricsAddresses.SCRAPE, new JsonObject().put("format", format))
+        .onSuccess(r -> ctx.response().putHeader("Content-Type", r.getString("contentType")).end(r.getString("text")))
+        .onFailure(ctx::fail);
   }
 
   private void status(RoutingContext ctx) {

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
- * {@code GET /api/v1/events}: the cluster's ledger as Server-Sent Events (ADR 15). Every node holds the whole
+ * {@code GET /api/v1/events}: the cluster's ledger as Server-Sent Events (ADR 16). Every node holds the whole
  * ledger (ADR 13), so any node streams every event in order; each event's {@code id} is its ledger seq, so a
  * client that reconnects with {@code Last-Event-ID} (or {@code ?after=}) gets exactly what it missed, then the
  * live tail. A slow client is cut off with an {@code overflow} event rather than buffered without bound.

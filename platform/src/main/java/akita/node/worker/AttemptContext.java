@@ -2,6 +2,7 @@ package akita.node.worker;
 
 import akita.api.task.TaskContext;
 import akita.api.task.TaskProgress;
+import akita.node.logging.Logging;
 import akita.node.plugin.ContextLogger;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -28,9 +29,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class AttemptContext implements TaskContext {
 
-  /** Everything that describes the attempt. */
+  /**
+   * Everything that describes the attempt.
+   *
+   * @param nodeId the node running it, for its log lines ({@code null} outside a node)
+   */
   public record Spec(String taskId, String taskType, int attempt, JsonObject payload, Instant deadline,
-      Map<String, JsonObject> upstreamResults) {
+      Map<String, JsonObject> upstreamResults, String nodeId) {
+
+    /** An attempt not tied to a node (tests, tools). */
+    public Spec(String taskId, String taskType, int attempt, JsonObject payload, Instant deadline,
+        Map<String, JsonObject> upstreamResults) {
+      this(taskId, taskType, attempt, payload, deadline, upstreamResults, null);
+    }
   }
 
   private final Vertx vertx;
@@ -41,6 +52,7 @@ public final class AttemptContext implements TaskContext {
   private final Consumer<TaskProgress> onProgress;
   private final Promise<String> cancelled = Promise.promise();
   private final Logger logger;
+  private final Map<String, String> logContext;
   private final io.vertx.core.Context owner;
   private volatile Path scratch;
 
@@ -61,8 +73,16 @@ public final class AttemptContext implements TaskContext {
     this.scratchRoot = scratchRoot;
     this.onProgress = onProgress;
     this.owner = vertx.getOrCreateContext();
-    this.logger = ContextLogger.wrap(LoggerFactory.getLogger("akita.task." + spec.taskType()),
-        Map.of("taskId", spec.taskId(), "attempt", String.valueOf(spec.attempt())));
+    this.logContext = Logging.taskContext(spec.nodeId(), spec.taskId(), spec.attempt());
+    this.logger = ContextLogger.wrap(LoggerFactory.getLogger("akita.task." + spec.taskType()), logContext);
+  }
+
+  /**
+   * @return the MDC entries on every log line about this attempt: {@code nodeId} (when known), {@code taskId},
+   *     {@code attempt}, {@code traceId}
+   */
+  public Map<String, String> logContext() {
+    return logContext;
   }
 
   /**

@@ -4,6 +4,7 @@ import akita.api.task.TaskException;
 import akita.node.NodeContext;
 import akita.node.bus.BusError;
 import akita.node.cluster.TermFence;
+import akita.node.plugin.ContextLogger;
 import akita.node.plugin.PluginService;
 import akita.node.tasks.TaskAddresses;
 import io.vertx.core.Future;
@@ -156,7 +157,8 @@ public final class WorkerVerticle extends VerticleBase {
     // Start-to-close: the attempt's clock starts now, on the worker; the leader's own timer is a backstop.
     long deadline = System.currentTimeMillis() + a.getLong("timeoutMs", 60_000L);
     AttemptContext.Spec spec = new AttemptContext.Spec(id, a.getString("type"), attempt,
-        a.getJsonObject("payload", new JsonObject()), Instant.ofEpochMilli(deadline), Map.of());
+        a.getJsonObject("payload", new JsonObject()), Instant.ofEpochMilli(deadline), Map.of(), node.id());
+    long startedAt = System.currentTimeMillis();
     PluginService.Running r = plugins.run(spec, p -> report(new JsonObject().put("id", id).put("attempt", attempt)
         .put("event", "PROGRESS").put("progress", p.toJson())));
     boolean[] timedOut = {false};
@@ -174,6 +176,10 @@ public final class WorkerVerticle extends VerticleBase {
       JsonObject rep = new JsonObject().put("id", id).put("attempt", attempt);
       if (ar.succeeded()) {
         rep.put("event", "COMPLETED").put("result", ar.result());
+        if (LOG.isDebugEnabled()) {
+          ContextLogger.wrap(LOG, r.context().logContext()).debug("attempt {} of task {} ({}) completed in {} ms",
+              attempt, id, spec.taskType(), System.currentTimeMillis() - startedAt);
+        }
       } else {
         Throwable err = ar.cause();
         String code;
@@ -200,6 +206,10 @@ public final class WorkerVerticle extends VerticleBase {
             .put("retryable", retryable)
             .put("error", new JsonObject().put("code", code).put("message", String.valueOf(err.getMessage()))
                 .put("nodeId", node.id()));
+        // Carries the task's ids (MDC), so the line is found by task id or trace id in any node's log.
+        ContextLogger.wrap(LOG, r.context().logContext()).info("attempt {} of task {} ({}) ended {} after {} ms: "
+            + "{}: {}{}", attempt, id, spec.taskType(), rep.getString("event"), System.currentTimeMillis() - startedAt,
+            code, err.getMessage(), retryable ? " (retryable)" : "");
       }
       report(rep);
       startWaiting();
