@@ -163,6 +163,21 @@ class LedgerReplicationTest {
     return out;
   }
 
+  /** Waits (bounded) until the ledger records every task's end: recording follows storing by a moment. */
+  private void awaitEndsRecorded(List<String> ids) throws Exception {
+    for (Node n : nodes) {
+      if (n != null) {
+        awaitTrue("every task's TASK_COMPLETED reaches " + n.context().name(), () -> {
+          try {
+            return countByType(n, LedgerEventTypes.TASK_COMPLETED).keySet().containsAll(ids);
+          } catch (Exception e) {
+            return false;
+          }
+        });
+      }
+    }
+  }
+
   private void assertVerifies(Node n) throws Exception {
     JsonObject v = Http.get(api(n) + "/ledger/verify").json();
     assertTrue(v.getBoolean("ok"), "verify on " + n.context().name() + ": " + v.encode());
@@ -178,6 +193,7 @@ class LedgerReplicationTest {
     int leader = leaderIndex();
     Node follower = nodes.get((leader + 1) % 3);
     List<String> first = runTasks(follower, 20);
+    awaitEndsRecorded(first);
     awaitSameHead();
     for (Node n : nodes) {
       Map<String, Integer> completed = countByType(n, LedgerEventTypes.TASK_COMPLETED);
@@ -199,6 +215,7 @@ class LedgerReplicationTest {
     nodes.set(leader, null);
     awaitTrue("a new leader", () -> leaderIndex() >= 0);
     List<String> second = runTasks(follower, 10);
+    awaitEndsRecorded(second);
     JsonObject head = awaitSameHead();
     for (Node n : nodes) {
       if (n == null) {
