@@ -41,21 +41,10 @@ class ClusterTest {
   }
 
   private List<Node> startThree() throws Exception {
-    String cluster = TestNodes.uniqueCluster();
-    List<Map<ConfigOption, String>> flags = new ArrayList<>();
-    StringBuilder members = new StringBuilder();
+    List<Map<ConfigOption, String>> flags = TestNodes.clusterFlags(dir, 3, 3);
     for (int i = 0; i < 3; i++) {
-      Map<ConfigOption, String> f = TestNodes.flags(dir.resolve("n" + i), cluster);
-      f.put(ConfigOption.NODE_NAME, "n" + i);
-      f.put(ConfigOption.CAPABILITIES, "cap" + i);
-      f.put(ConfigOption.EXPECTED_MEMBERS, "3");
-      f.put(ConfigOption.HEARTBEAT_INTERVAL_MS, "200");
-      flags.add(f);
-      members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(f.get(ConfigOption.HZ_PORT));
-    }
-    for (Map<ConfigOption, String> f : flags) {
-      f.put(ConfigOption.MEMBERS, members.toString());
-      nodes.add(TestNodes.start(f, Map.of()));
+      flags.get(i).put(ConfigOption.CAPABILITIES, "cap" + i);
+      nodes.add(TestNodes.start(flags.get(i), Map.of()));
     }
     return nodes;
   }

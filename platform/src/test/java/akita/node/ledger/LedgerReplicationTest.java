@@ -45,18 +45,8 @@ class LedgerReplicationTest {
   }
 
   private void startThree() throws Exception {
-    String cluster = TestNodes.uniqueCluster();
-    StringBuilder members = new StringBuilder();
-    for (int i = 0; i < 3; i++) {
-      Map<ConfigOption, String> f = TestNodes.flags(dir.resolve("n" + i), cluster);
-      f.put(ConfigOption.NODE_NAME, "n" + i);
-      f.put(ConfigOption.EXPECTED_MEMBERS, "2");
-      f.put(ConfigOption.HEARTBEAT_INTERVAL_MS, "200");
-      flags.add(f);
-      members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(f.get(ConfigOption.HZ_PORT));
-    }
+    flags.addAll(TestNodes.clusterFlags(dir, 3, 2));
     for (Map<ConfigOption, String> f : flags) {
-      f.put(ConfigOption.MEMBERS, members.toString());
       nodes.add(TestNodes.start(f, Map.of()));
     }
     awaitTrue("a leader", () -> leaderIndex() >= 0);

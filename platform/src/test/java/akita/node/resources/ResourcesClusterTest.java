@@ -42,21 +42,9 @@ class ResourcesClusterTest {
   }
 
   private void startTwo() throws Exception {
-    String cluster = TestNodes.uniqueCluster();
-    List<Map<ConfigOption, String>> flags = new ArrayList<>();
-    StringBuilder members = new StringBuilder();
-    for (int i = 0; i < 2; i++) {
-      Map<ConfigOption, String> f = TestNodes.flags(dir.resolve("n" + i), cluster);
-      f.put(ConfigOption.NODE_NAME, "n" + i);
-      f.put(ConfigOption.EXPECTED_MEMBERS, "2");
-      f.put(ConfigOption.HEARTBEAT_INTERVAL_MS, "200");
+    for (Map<ConfigOption, String> f : TestNodes.clusterFlags(dir, 2, 2)) {
       f.put(ConfigOption.RESOURCES_INTERVAL_MS, "200");
       f.put(ConfigOption.RESOURCES_HISTORY, "5");
-      flags.add(f);
-      members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(f.get(ConfigOption.HZ_PORT));
-    }
-    for (Map<ConfigOption, String> f : flags) {
-      f.put(ConfigOption.MEMBERS, members.toString());
       nodes.add(TestNodes.start(f, Map.of()));
     }
   }

@@ -65,6 +65,31 @@ public final class TestNodes {
     return Node.start(cfg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
+  /**
+   * Flags for an in-JVM cluster of {@code n} nodes named n0, n1, ... in folders of the same names under
+   * {@code dir}, each listing all as members, with 200 ms heartbeats.
+   *
+   * @param dir the parent folder
+   * @param n how many nodes
+   * @param expected the expected members (quorum base)
+   * @return one flag map per node, to adjust before starting
+   */
+  public static java.util.List<Map<ConfigOption, String>> clusterFlags(Path dir, int n, int expected) {
+    String cluster = uniqueCluster();
+    java.util.List<Map<ConfigOption, String>> all = new java.util.ArrayList<>();
+    StringBuilder members = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      Map<ConfigOption, String> f = flags(dir.resolve("n" + i), cluster);
+      f.put(ConfigOption.NODE_NAME, "n" + i);
+      f.put(ConfigOption.EXPECTED_MEMBERS, String.valueOf(expected));
+      f.put(ConfigOption.HEARTBEAT_INTERVAL_MS, "200");
+      all.add(f);
+      members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(f.get(ConfigOption.HZ_PORT));
+    }
+    all.forEach(f -> f.put(ConfigOption.MEMBERS, members.toString()));
+    return all;
+  }
+
   /** Stops a node and waits for it; ignores null. */
   public static void stop(Node node) throws Exception {
     if (node != null) {
