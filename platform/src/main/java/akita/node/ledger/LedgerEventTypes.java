@@ -18,6 +18,41 @@ public final class LedgerEventTypes {
   /** A command with a stale term was refused. */
   public static final String STALE_TERM_REFUSED = "STALE_TERM_REFUSED";
 
+  /** A task was accepted (stored); subject: the task id. Task events' data: docs/event-bus.md. */
+  public static final String TASK_SUBMITTED = "TASK_SUBMITTED";
+  /** A worker acknowledged an assignment of the task. */
+  public static final String TASK_ASSIGNED = "TASK_ASSIGNED";
+  /** The task's executor started. */
+  public static final String TASK_STARTED = "TASK_STARTED";
+  /** An attempt failed or was given up on; the task waits for another. */
+  public static final String TASK_RETRYING = "TASK_RETRYING";
+  /** The task is waiting in the queue again (after a retry's backoff, or taken back from a drained node). */
+  public static final String TASK_REQUEUED = "TASK_REQUEUED";
+  /** The task completed; recorded once per task. */
+  public static final String TASK_COMPLETED = "TASK_COMPLETED";
+  /** The task failed for good; recorded once per task. */
+  public static final String TASK_FAILED = "TASK_FAILED";
+  /** The task was cancelled; recorded once per task. */
+  public static final String TASK_CANCELLED = "TASK_CANCELLED";
+
+  /**
+   * @param from the state a task left, {@code null} for a new task
+   * @param state the state it moved to
+   * @return the event type of that move
+   */
+  public static String forTaskMove(String from, String state) {
+    return switch (state) {
+      case "PENDING" -> from == null ? TASK_SUBMITTED : TASK_REQUEUED;
+      case "ASSIGNED" -> TASK_ASSIGNED;
+      case "RUNNING" -> TASK_STARTED;
+      case "RETRYING" -> TASK_RETRYING;
+      case "COMPLETED" -> TASK_COMPLETED;
+      case "FAILED" -> TASK_FAILED;
+      case "CANCELLED" -> TASK_CANCELLED;
+      default -> throw new IllegalArgumentException("not a task state: " + state);
+    };
+  }
+
   private LedgerEventTypes() {
   }
 }

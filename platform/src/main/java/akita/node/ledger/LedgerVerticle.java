@@ -98,24 +98,51 @@ public final class LedgerVerticle extends VerticleBase {
   }
 
   private void onAppend(Message<JsonObject> msg) {
-    JsonObject e = msg.body();
-    String type = e == null ? null : e.getValue("type") instanceof String s ? s : null;
+    JsonObject body = msg.body();
+    if (body != null && body.getValue("events") instanceof JsonArray events) {
+      List<Pending> batch = new ArrayList<>(events.size());
+      for (int i = 0; i < events.size(); i++) {
+        Object e = events.getValue(i);
+        String problem = e instanceof JsonObject o ? problem(o) : "each of 'events' must be an object";
+        if (problem != null) {
+          new BusError(400, "INVALID_EVENT", "events[" + i + "]: " + problem).failOn(msg);
+          return;
+        }
+        batch.add(pending((JsonObject) e, i == events.size() - 1 ? msg : null));
+      }
+      queue.addAll(batch);
+    } else {
+      String problem = body == null ? "an event must be a JSON object" : problem(body);
+      if (problem != null) {
+        new BusError(400, "INVALID_EVENT", problem).failOn(msg);
+        return;
+      }
+      queue.add(pending(body, msg));
+    }
+    flush();
+  }
+
+  /** @return what is wrong with an event, {@code null} if nothing */
+  private static String problem(JsonObject e) {
+    String type = e.getValue("type") instanceof String s ? s : null;
     if (type == null || !TYPE.matcher(type).matches()) {
-      new BusError(400, "INVALID_EVENT", "an event needs a 'type' in UPPER_SNAKE case").failOn(msg);
-      return;
+      return "an event needs a 'type' in UPPER_SNAKE case";
     }
     Object subject = e.getValue("subject");
     Object data = e.getValue("data");
     Object term = e.getValue("term");
     if (subject != null && !(subject instanceof String) || data != null && !(data instanceof JsonObject)
         || term != null && !(term instanceof Number)) {
-      new BusError(400, "INVALID_EVENT", "'subject' must be a string, 'data' an object, 'term' a number")
-          .failOn(msg);
-      return;
+      return "'subject' must be a string, 'data' an object, 'term' a number";
     }
-    queue.add(new Pending(System.currentTimeMillis(), type, (String) subject,
-        term == null ? 0L : ((Number) term).longValue(), data == null ? "{}" : ((JsonObject) data).encode(), msg));
-    flush();
+    return null;
+  }
+
+  private static Pending pending(JsonObject e, Message<JsonObject> replyTo) {
+    JsonObject data = e.getJsonObject("data");
+    Number term = (Number) e.getValue("term");
+    return new Pending(System.currentTimeMillis(), e.getString("type"), e.getString("subject"),
+        term == null ? 0L : term.longValue(), data == null ? "{}" : data.encode(), replyTo);
   }
 
   /**
@@ -257,6 +284,9 @@ public final class LedgerVerticle extends VerticleBase {
                 new DeliveryOptions().setLocalOnly(true));
           }
           for (Pending p : batch) {
+            if (p.msg == null) {
+              continue;
+            }
             if (ar.succeeded()) {
               p.msg.reply(new JsonObject().put("ok", true));
             } else {

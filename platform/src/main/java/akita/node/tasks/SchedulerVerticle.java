@@ -8,6 +8,8 @@ import akita.node.cluster.Member;
 import akita.node.cluster.Membership;
 import akita.node.cluster.NodeHealth;
 import akita.node.cluster.NodeInfo;
+import akita.node.ledger.LedgerAddresses;
+import akita.node.ledger.LedgerEventTypes;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.vertx.core.Future;
@@ -19,6 +21,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -50,6 +53,9 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final long TIMEOUT_GRACE_MS = 1_000;
   private static final long FLUSH_MS = 2;
   private static final int FLUSH_MAX = 512;
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final DeliveryOptions LEDGER_DELIVERY = new DeliveryOptions().setLocalOnly(true)
+      .setSendTimeout(60_000);
   private static final long RECOVERY_WAIT_MS = 10_000;
   private static final long QUARANTINE_MS = 60_000;
   private static final int QUARANTINE_FAILURES = 5;
@@ -93,6 +99,12 @@ public final class SchedulerVerticle extends VerticleBase {
   private final Set<String> dirty = new HashSet<>();
   private final List<Promise<Void>> flushWaiters = new ArrayList<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  /** State changes waiting for the next flush; reported (ledger, events, metrics) once it has stored them. */
+  private List<JsonObject> transitions = new ArrayList<>();
+  /** Finished tasks to send to their submitters once stored: notify address → task ids. */
+  private Map<String, List<String>> notifications = new HashMap<>();
+  /** How many known tasks are in each state, kept as they change (for the stats, without a scan). */
+  private final EnumMap<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
   private ClusterView view;
   private AutoCloseable membershipListener;
   private IMap<String, String> map;
@@ -173,7 +185,10 @@ public final class SchedulerVerticle extends VerticleBase {
         })
         .onSuccess(v -> {
           tickTimer = vertx.setPeriodic(TICK_MS, id -> tick());
-          viewTimer = vertx.setPeriodic(1_000, id -> refreshRtt());
+          viewTimer = vertx.setPeriodic(1_000, id -> {
+            refreshRtt();
+            publishStats();
+          });
           LOG.info("scheduler active (term {}): {} task(s) known, {} queued, {} worker(s)", myTerm, tasks.size(),
               queue.size(), workers.size());
           schedulePump();
@@ -212,6 +227,9 @@ public final class SchedulerVerticle extends VerticleBase {
     inflight.clear();
     timers.clear();
     dirty.clear();
+    transitions = new ArrayList<>();
+    notifications = new HashMap<>();
+    counts.clear();
     flushWaiters.forEach(p -> p.tryFail(new BusError(503, "NO_LEADER", "the leader stepped down; retry")
         .asException()));
     flushWaiters.clear();
@@ -302,7 +320,9 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   private void adopt(Task t) {
-    tasks.put(t.id(), t);
+    if (tasks.put(t.id(), t) == null && t.reported() != null) {
+      counts.merge(t.reported(), 1, Integer::sum);
+    }
     seq = Math.max(seq, t.seq());
     if (t.spec().idempotencyKey() != null) {
       byKey.put(t.spec().idempotencyKey(), t.id());
@@ -851,10 +871,73 @@ public final class SchedulerVerticle extends VerticleBase {
 
   private void changed(Task t) {
     dirty.add(t.id());
-    vertx.eventBus().publish(TaskAddresses.EVENTS, new JsonObject().put("id", t.id()).put("state", t.state().name())
-        .put("attempt", t.attempt()).put("nodeId", t.nodeId()).put("type", t.spec().type())
-        .put("reason", t.reason()).put("at", System.currentTimeMillis()));
+    TaskState was = t.markReported();
+    TaskState now = t.state();
+    if (was != now) {
+      if (was != null) {
+        counts.merge(was, -1, Integer::sum);
+      }
+      counts.merge(now, 1, Integer::sum);
+      JsonObject e = new JsonObject().put("id", t.id()).put("taskType", t.spec().type())
+          .put("from", was == null ? null : was.name()).put("state", now.name()).put("attempt", t.attempt())
+          .put("nodeId", t.nodeId()).put("reason", t.reason()).put("submittedAt", t.submittedAt())
+          .put("at", System.currentTimeMillis());
+      if (now == TaskState.FAILED || now == TaskState.RETRYING) {
+        e.put("error", t.error());
+      }
+      transitions.add(e);
+      if (now.terminal() && t.spec().notifyAddress() != null) {
+        notifications.computeIfAbsent(t.spec().notifyAddress(), a -> new ArrayList<>()).add(t.id());
+      }
+    }
     scheduleFlush();
+  }
+
+  /**
+   * Reports stored state changes: to the ledger (one batch), to this node's metrics, to the cluster's
+   * {@link TaskAddresses#EVENTS} listeners (one message), and finished tasks to their submitters.
+   */
+  private void report(List<JsonObject> stored, Map<String, List<String>> notify, long myTerm) {
+    var bus = vertx.eventBus();
+    if (!stored.isEmpty()) {
+      JsonArray events = new JsonArray(new ArrayList<>(stored));
+      JsonArray entries = new JsonArray(new ArrayList<>(stored.size()));
+      for (JsonObject e : stored) {
+        entries.add(new JsonObject().put("type", LedgerEventTypes.forTaskMove(e.getString("from"),
+            e.getString("state")))
+            .put("subject", e.getString("id")).put("term", myTerm).put("data", e));
+      }
+      bus.request(LedgerAddresses.APPEND, new JsonObject().put("events", entries), LEDGER_DELIVERY)
+          .onFailure(err -> LOG.warn("{} task event(s) not written to the ledger: {}", entries.size(),
+              err.getMessage()));
+      bus.publish(TaskAddresses.TRANSITIONS, new JsonObject().put("transitions", events), LOCAL);
+      bus.publish(TaskAddresses.EVENTS, new JsonObject().put("events", events));
+    }
+    notify.forEach((address, ids) -> {
+      JsonArray ended = new JsonArray(new ArrayList<>(ids.size()));
+      for (String id : ids) {
+        Task t = tasks.get(id);
+        if (t != null) {
+          ended.add(t.toJson());
+        }
+      }
+      bus.send(address, new JsonObject().put("tasks", ended));
+    });
+  }
+
+  /** Publishes the scheduler's figures on this node ({@link TaskAddresses#STATS}), once a second. */
+  private void publishStats() {
+    JsonObject byState = new JsonObject();
+    for (TaskState s : TaskState.values()) {
+      byState.put(s.name(), counts.getOrDefault(s, 0));
+    }
+    int running = 0;
+    for (Set<String> ids : inflight.values()) {
+      running += ids.size();
+    }
+    vertx.eventBus().publish(TaskAddresses.STATS, new JsonObject().put("term", term).put("byState", byState)
+        .put("queued", queue.size()).put("assigned", running).put("workers", workers.size())
+        .put("known", tasks.size()), LOCAL);
   }
 
   private void scheduleFlush() {
@@ -889,6 +972,10 @@ public final class SchedulerVerticle extends VerticleBase {
     flushing = true;
     List<String> ids = new ArrayList<>(dirty);
     dirty.clear();
+    List<JsonObject> storing = transitions;
+    transitions = new ArrayList<>();
+    Map<String, List<String>> notifying = notifications;
+    notifications = new HashMap<>();
     List<JsonObject> rows = new ArrayList<>(ids.size());
     Map<String, String> entries = new HashMap<>();
     for (String id : ids) {
@@ -908,8 +995,13 @@ public final class SchedulerVerticle extends VerticleBase {
       if (ar.failed()) {
         LOG.error("storing {} task change(s) failed", rows.size(), ar.cause());
         if (term == myTerm) {
-          dirty.addAll(ids); // try again
+          dirty.addAll(ids); // try again, and report once stored
+          storing.addAll(transitions);
+          transitions = storing;
+          notifying.forEach((a, l) -> notifications.computeIfAbsent(a, x -> new ArrayList<>()).addAll(l));
         }
+      } else if (term == myTerm) {
+        report(storing, notifying, myTerm);
       }
       for (Promise<Void> p : waiting) {
         if (ar.succeeded()) {

@@ -36,6 +36,8 @@ public final class Task {
   /** The time the queue orders this task by: its submit time, or a later one under fair share. */
   private long queueTime;
   private final JsonArray attempts = new JsonArray();
+  /** The state last reported to listeners (ledger, events, metrics); {@code null} for a task not yet reported. */
+  private TaskState reported;
 
   /**
    * A newly submitted task.
@@ -176,12 +178,33 @@ public final class Task {
     return version;
   }
 
+  /**
+   * Marks the current state as reported.
+   *
+   * @return the state reported before, {@code null} for a task never reported
+   */
+  TaskState markReported() {
+    TaskState was = reported;
+    reported = state;
+    return was;
+  }
+
+  /** @return the state last reported, {@code null} if none */
+  TaskState reported() {
+    return reported;
+  }
+
   public Set<String> failedOn() {
     return failedOn;
   }
 
   void result(JsonObject r) {
     result = r;
+  }
+
+  /** @return the last attempt's error, {@code null} if none */
+  JsonObject error() {
+    return error;
   }
 
   void error(JsonObject e) {
@@ -262,6 +285,7 @@ public final class Task {
     t.readyAt = o.getLong("readyAt", 0L);
     o.getJsonArray("failedOn", new JsonArray()).forEach(n -> t.failedOn.add(String.valueOf(n)));
     o.getJsonArray("attemptHistory", new JsonArray()).forEach(a -> t.attempts.add(a));
+    t.reported = t.state; // a stored task: its state was reported by the leader that stored it
     return t;
   }
 }

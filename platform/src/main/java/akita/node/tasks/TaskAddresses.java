@@ -23,8 +23,25 @@ public final class TaskAddresses {
    * 409 TASK_FINISHED.
    */
   public static final String CANCEL = "akita.tasks.cancel";
-  /** Publish, cluster-wide, public. Body: {@code {"id", "state", "attempt", "nodeId", "type", "at"}}. */
+  /**
+   * Publish, cluster-wide, public. Body: {@code {"events": [transition, ...]}}, one message per batch of
+   * stored state changes, in order; a transition is {@code {"id", "taskType", "from", "state", "attempt",
+   * "nodeId", "reason", "submittedAt", "at", "error"?}} (times in epoch ms). Also
+   * {@code {"event": "NODE_QUARANTINED", "nodeId", "until"}} when the scheduler quarantines a node.
+   */
   public static final String EVENTS = "akita.tasks.events";
+
+  /**
+   * Local publish, on the leader: {@code {"transitions": [...]}}, the same batches as {@link #EVENTS}, for
+   * this node's metrics.
+   */
+  public static final String TRANSITIONS = "akita.local.tasks.transitions";
+
+  /**
+   * Local publish, on the leader, once a second: {@code {"term", "byState": {STATE: n}, "queued", "assigned",
+   * "workers", "known"}}, the scheduler's figures for this node's metrics.
+   */
+  public static final String STATS = "akita.local.tasks.stats";
 
   /** Cluster request/reply, on the acting leader only: {@link #SUBMIT} after validation. */
   static final String LEADER_SUBMIT = "akita.tasks.leader.submit";

@@ -29,10 +29,13 @@ import java.util.regex.Pattern;
  * @param antiAffinity avoid nodes with these names, ids or capabilities
  * @param labels free-form labels for people and filters
  * @param submitter who submitted it
+ * @param notifyAddress (JSON field {@code notify}) an event-bus address that is sent the task once it has ended (its stored JSON, in a batch
+ *     {@code {"tasks": [...]}}); {@code null} for none. {@link akita.api.client.TaskClient} sets it.
  */
 public record TaskSpec(String type, JsonObject payload, int priority, List<String> requiredCapabilities,
     int maxAttempts, long timeoutMs, long ackTimeoutMs, String idempotencyKey, long notBefore, long deadline,
-    List<String> affinity, List<String> antiAffinity, Map<String, String> labels, String submitter) {
+    List<String> affinity, List<String> antiAffinity, Map<String, String> labels, String submitter,
+    String notifyAddress) {
 
   /** Defaults and limits, from the node's configuration. */
   public record Limits(long maxPayloadBytes, long defaultTimeoutMs, long defaultAckTimeoutMs, int defaultMaxAttempts) {
@@ -44,7 +47,10 @@ public record TaskSpec(String type, JsonObject payload, int priority, List<Strin
   private static final Pattern CAPABILITY = Pattern.compile("[a-z0-9][a-z0-9._:-]{0,62}");
   private static final Set<String> FIELDS = Set.of("type", "payload", "priority", "requiredCapabilities",
       "maxAttempts", "timeoutMs", "ackTimeoutMs", "idempotencyKey", "notBefore", "deadline", "affinity",
-      "antiAffinity", "labels", "submitter");
+      "antiAffinity", "labels", "submitter", "notify");
+  /** Addresses a task may notify: a client's own, never one of the node's internal addresses. */
+  private static final Pattern NOTIFY =
+      Pattern.compile("(akita\\.tasks\\.client\\.|(?!akita\\.))[A-Za-z0-9._:-]{1,200}");
 
   /**
    * Validates a submitted task.
@@ -99,8 +105,13 @@ public record TaskSpec(String type, JsonObject payload, int priority, List<Strin
     List<String> antiAffinity = names(o, "antiAffinity");
     Map<String, String> labels = labels(o);
     String submitter = string(o, "submitter", 100);
+    String notify = string(o, "notify", 240);
+    if (notify != null && !NOTIFY.matcher(notify).matches()) {
+      throw new TaskValidationException("notify", "'notify' must be an event-bus address of letters, digits and "
+          + "'._:-' that is not one of the node's own (akita.*, except akita.tasks.client.*)");
+    }
     return new TaskSpec(type, payload, priority, caps, maxAttempts, timeoutMs, ackTimeoutMs, key, notBefore,
-        deadline, affinity, antiAffinity, labels, submitter == null ? defaultSubmitter : submitter);
+        deadline, affinity, antiAffinity, labels, submitter == null ? defaultSubmitter : submitter, notify);
   }
 
   private static long integer(JsonObject o, String field, long dflt, long min, long max) {
@@ -208,6 +219,9 @@ public record TaskSpec(String type, JsonObject payload, int priority, List<Strin
         .put("timeoutMs", timeoutMs).put("ackTimeoutMs", ackTimeoutMs).put("idempotencyKey", idempotencyKey)
         .put("affinity", new JsonArray(affinity)).put("antiAffinity", new JsonArray(antiAffinity))
         .put("labels", new JsonObject(new LinkedHashMap<>(labels))).put("submitter", submitter);
+    if (notifyAddress != null) {
+      o.put("notify", notifyAddress);
+    }
     o.put("notBefore", notBefore == 0 ? null : Instant.ofEpochMilli(notBefore).toString());
     o.put("deadline", deadline == 0 ? null : Instant.ofEpochMilli(deadline).toString());
     return o;

@@ -10,10 +10,18 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * A client of the task service's public event-bus RPC, for JVM services that join the Akita cluster with a
@@ -34,7 +42,10 @@ import java.util.Set;
  *     .onFailure(err -> System.err.println(err));
  * }</pre>
  *
- * <p>A client is cheap and holds no resources; it is safe to use from any thread.
+ * <p>A client is safe to use from any thread. Its first {@link #submit} registers one event-bus consumer, the
+ * client's own notify address, to which the leader sends each task submitted through it once the task has
+ * ended (batched): so {@link #await} costs no polling and no subscription per task. Call {@link #close()} when
+ * done with the client, to remove that consumer.
  */
 public final class TaskClient {
 
@@ -50,11 +61,17 @@ public final class TaskClient {
   /** Request/reply: cancel a task. Body: {@code {"id", "reason"?}}. Reply: the task. */
   public static final String CANCEL = "akita.tasks.cancel";
   /**
-   * Published, cluster-wide: every state change of every task. Body: {@code {"id", "state", "attempt",
-   * "nodeId", "type", "reason", "at"}}; other events (such as {@code {"event": "NODE_QUARANTINED"}}) carry no
-   * {@code "id"}.
+   * Published, cluster-wide: the state changes of all tasks, a batch per message, in order. Body: {@code
+   * {"events": [{"id", "taskType", "from", "state", "attempt", "nodeId", "reason", "submittedAt", "at",
+   * "error"?}]}}; other events (such as {@code {"event": "NODE_QUARANTINED"}}) carry no {@code "events"}.
    */
   public static final String EVENTS = "akita.tasks.events";
+
+  /**
+   * The prefix of clients' notify addresses. A task's {@code "notify"} field names an address that the leader
+   * sends {@code {"tasks": [task, ...]}} once the tasks have ended; {@link #submit} sets it to this client's.
+   */
+  public static final String NOTIFY_PREFIX = "akita.tasks.client.";
 
   /** The states in which a task has ended and never changes again. */
   public static final Set<String> TERMINAL_STATES = Set.of("COMPLETED", "FAILED", "CANCELLED");
@@ -65,11 +82,36 @@ public final class TaskClient {
    */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(35);
 
-  /** How often {@link #await} polls the task, in case it misses the event of its end. */
+  /** How often {@link #await} polls a task that was not submitted through this client. */
   static final long POLL_MS = 250;
+  /**
+   * When {@link #await} first polls a task submitted through this client (whose end is sent to the client),
+   * and how often after that: only in case the notification was lost with a leader that died.
+   */
+  static final long OWN_POLL_MS = 5_000;
+  /** How many ended tasks the client remembers for an {@link #await} that comes after the end. */
+  static final int REMEMBERED = 10_000;
 
   private final Vertx vertx;
   private final long requestTimeoutMs;
+  private final String notifyAddress = NOTIFY_PREFIX + UUID.randomUUID();
+  private final Object lock = new Object();
+  /** Guarded by {@link #lock}: the notify consumer, once registering. */
+  private MessageConsumer<JsonObject> notifyConsumer;
+  private Future<Void> registered;
+  /** Guarded by {@link #lock}: tasks submitted through this client whose end it has not seen. */
+  private final Set<String> open = new HashSet<>();
+  /** Guarded by {@link #lock}: the waiters of each awaited task. */
+  private final Map<String, List<Waiter>> waiters = new HashMap<>();
+  /** Guarded by {@link #lock}: tasks that ended with no waiter yet, oldest first. */
+  private final LinkedHashMap<String, JsonObject> ended = new LinkedHashMap<>(256, 0.75f, false) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, JsonObject> eldest) {
+      return size() > REMEMBERED;
+    }
+  };
 
   /**
    * A client with the {@link #DEFAULT_REQUEST_TIMEOUT}.
@@ -107,7 +149,69 @@ public final class TaskClient {
    * @throws NullPointerException if the task is {@code null}
    */
   public Future<JsonObject> submit(JsonObject task) {
-    return request(SUBMIT, Objects.requireNonNull(task, "task"));
+    Objects.requireNonNull(task, "task");
+    JsonObject body = task.containsKey("notify") ? task : task.copy().put("notify", notifyAddress);
+    return listening().compose(v -> request(SUBMIT, body)).onSuccess(t -> {
+      if (notifyAddress.equals(body.getValue("notify")) && t.getValue("id") instanceof String id
+          && !TERMINAL_STATES.contains(String.valueOf(t.getValue("state")))) {
+        synchronized (lock) {
+          if (!ended.containsKey(id)) {
+            open.add(id);
+          }
+        }
+      }
+    });
+  }
+
+  /** Registers the notify consumer once; later calls share the registration. */
+  private Future<Void> listening() {
+    synchronized (lock) {
+      if (registered == null) {
+        notifyConsumer = vertx.eventBus().consumer(notifyAddress, this::onNotify);
+        registered = notifyConsumer.completion();
+      }
+      return registered;
+    }
+  }
+
+  private void onNotify(Message<JsonObject> m) {
+    if (m.body() == null || !(m.body().getValue("tasks") instanceof JsonArray tasks)) {
+      return;
+    }
+    for (Object o : tasks) {
+      if (!(o instanceof JsonObject t) || !(t.getValue("id") instanceof String id)) {
+        continue;
+      }
+      List<Waiter> ws;
+      synchronized (lock) {
+        open.remove(id);
+        ws = waiters.remove(id);
+        if (ws == null) {
+          ended.put(id, t);
+        }
+      }
+      if (ws != null) {
+        ws.forEach(w -> w.ended(t));
+      }
+    }
+  }
+
+  /**
+   * Removes this client's notify consumer. Waiting {@link #await}s fall back to reading their tasks.
+   *
+   * @return completed once the consumer is removed
+   */
+  public Future<Void> close() {
+    synchronized (lock) {
+      if (notifyConsumer == null) {
+        return Future.succeededFuture();
+      }
+      MessageConsumer<JsonObject> c = notifyConsumer;
+      notifyConsumer = null;
+      registered = null;
+      open.clear();
+      return c.unregister();
+    }
   }
 
   /**
@@ -151,9 +255,10 @@ public final class TaskClient {
   }
 
   /**
-   * Waits until a task has ended ({@link #TERMINAL_STATES}), whether it completed, failed or was cancelled:
-   * it listens to {@link #EVENTS} for the task and, in case an event is missed, reads the task every 250 ms.
-   * Giving up does not cancel the task.
+   * Waits until a task has ended ({@link #TERMINAL_STATES}), whether it completed, failed or was cancelled. A
+   * task submitted through this client is reported to it by the leader when it ends; it is read only if no
+   * report came within {@value #OWN_POLL_MS} ms (a report can be lost with a leader that died). Any other task
+   * is read every {@value #POLL_MS} ms. Giving up does not cancel the task.
    *
    * @param id the task id
    * @param timeout how long to wait; positive
@@ -171,51 +276,60 @@ public final class TaskClient {
       throw new IllegalArgumentException("the timeout must be positive, not " + timeout);
     }
     Context context = vertx.getOrCreateContext();
-    Promise<JsonObject> done = Promise.promise();
-    // Everything runs on one context, so the waiter's state needs no locks.
-    context.runOnContext(v -> new Waiter(id, timeout.toMillis(), done).start());
-    return done.future();
+    Waiter w = new Waiter(id, timeout.toMillis(), context);
+    boolean own;
+    synchronized (lock) {
+      JsonObject done = ended.remove(id);
+      if (done != null) {
+        return Future.succeededFuture(done);
+      }
+      own = open.contains(id);
+      waiters.computeIfAbsent(id, k -> new ArrayList<>(1)).add(w);
+    }
+    context.runOnContext(v -> w.start(own));
+    return w.done.future();
   }
 
-  /** One {@link #await}: the event subscription, the poll and the time limit. */
+  /** One {@link #await}: the time limit and the reads. Its state is touched only on its context. */
   private final class Waiter {
     private final String id;
     private final long timeoutMs;
-    private final Promise<JsonObject> done;
-    private MessageConsumer<Object> consumer;
+    private final Context context;
+    private final Promise<JsonObject> done = Promise.promise();
     private long pollTimer = -1;
     private long limitTimer = -1;
     private boolean reading;
-    private boolean readAgain;
 
-    Waiter(String id, long timeoutMs, Promise<JsonObject> done) {
+    Waiter(String id, long timeoutMs, Context context) {
       this.id = id;
       this.timeoutMs = timeoutMs;
-      this.done = done;
+      this.context = context;
     }
 
-    void start() {
-      limitTimer = vertx.setTimer(timeoutMs, t -> finish(null, new TaskClientException(new Error(504,
-          TaskClientException.TIMEOUT, "task " + id + " did not end within " + timeoutMs + " ms"))));
-      consumer = vertx.eventBus().consumer(EVENTS, this::onEvent);
-      // Read once the subscription is in place, so an end before it is seen by the read, one after by the event.
-      consumer.completion().onComplete(ar -> read());
-      pollTimer = vertx.setPeriodic(POLL_MS, t -> read());
-    }
-
-    private void onEvent(Message<Object> m) {
-      if (m.body() instanceof JsonObject e && id.equals(e.getValue("id"))
-          && TERMINAL_STATES.contains(String.valueOf(e.getValue("state")))) {
-        read(); // the event has no result: read the whole task
-      }
-    }
-
-    private void read() {
+    void start(boolean own) {
       if (done.future().isComplete()) {
         return;
       }
-      if (reading) {
-        readAgain = true; // an event during a read: read again after it, so its outcome is not lost
+      limitTimer = vertx.setTimer(timeoutMs, t -> finish(null, new TaskClientException(new Error(504,
+          TaskClientException.TIMEOUT, "task " + id + " did not end within " + timeoutMs + " ms"))));
+      if (own) {
+        pollTimer = vertx.setTimer(OWN_POLL_MS, t -> {
+          read();
+          pollTimer = vertx.setPeriodic(OWN_POLL_MS, p -> read());
+        });
+      } else {
+        read();
+        pollTimer = vertx.setPeriodic(POLL_MS, t -> read());
+      }
+    }
+
+    /** The leader reported the end (on the event bus's thread). */
+    void ended(JsonObject task) {
+      context.runOnContext(v -> finish(task, null));
+    }
+
+    private void read() {
+      if (done.future().isComplete() || reading) {
         return;
       }
       reading = true;
@@ -224,15 +338,9 @@ public final class TaskClient {
         if (ar.succeeded()) {
           if (TERMINAL_STATES.contains(String.valueOf(ar.result().getValue("state")))) {
             finish(ar.result(), null);
-            return;
           }
         } else if (ar.cause() instanceof TaskClientException e && e.status() < 500) {
           finish(null, e);
-          return;
-        }
-        if (readAgain) {
-          readAgain = false;
-          read();
         }
       });
     }
@@ -243,8 +351,14 @@ public final class TaskClient {
       }
       vertx.cancelTimer(limitTimer);
       vertx.cancelTimer(pollTimer);
-      if (consumer != null) {
-        consumer.unregister();
+      synchronized (lock) {
+        List<Waiter> ws = waiters.get(id);
+        if (ws != null && ws.remove(this) && ws.isEmpty()) {
+          waiters.remove(id);
+        }
+        if (task != null) {
+          open.remove(id);
+        }
       }
       if (err == null) {
         done.tryComplete(task);
