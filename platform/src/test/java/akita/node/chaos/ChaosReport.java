@@ -30,9 +30,11 @@ final class ChaosReport {
    * @param cancelled acknowledged tasks CANCELLED
    * @param lost acknowledged tasks not found, or not terminal by the deadline
    * @param duplicatedInStore tasks whose attempt history has more than one COMPLETED attempt
-   * @param duplicatedInLedger tasks with more than one ending entry on some node's ledger; null when the
-   *     ledger records no task events
-   * @param missingInLedger finished tasks without an ending entry on some node's ledger; null as above
+   * @param duplicatedInLedger tasks whose end the ledgers record more than once (twice on one node, or by two
+   *     leaders); null when no ledger records task events
+   * @param missingInLedger finished tasks whose end is in no node's ledger; null as above
+   * @param ledgerGaps task ends recorded on some node's ledger but missing on another's (not replicated);
+   *     null as above
    * @param duplicateSubmits idempotency keys stored as more than one task
    * @param inconsistent tasks whose state and attempt history disagree
    * @param ledgerVerified whether every node's ledger chain verified
@@ -43,7 +45,8 @@ final class ChaosReport {
    */
   record Row(String scenario, long offered, long acknowledged, long retried, Map<String, Long> refusals,
       long gaveUp, long rejected, long shed, long completed, long failed, long cancelled, long lost,
-      long duplicatedInStore, Integer duplicatedInLedger, Integer missingInLedger, long duplicateSubmits,
+      long duplicatedInStore, Integer duplicatedInLedger, Integer missingInLedger, Integer ledgerGaps,
+      long duplicateSubmits,
       long inconsistent, boolean ledgerVerified, List<Long> recoverMs, List<Long> leaderMs, long probeMs,
       List<String> problems) {
 
@@ -59,7 +62,8 @@ final class ChaosReport {
           .put("gaveUp", gaveUp).put("rejected", rejected).put("shed", shed).put("completed", completed)
           .put("failed", failed).put("cancelled", cancelled).put("lost", lost).put("duplicated", duplicated())
           .put("duplicatedInStore", duplicatedInStore).put("duplicatedInLedger", duplicatedInLedger)
-          .put("missingInLedger", missingInLedger).put("duplicateSubmits", duplicateSubmits)
+          .put("missingInLedger", missingInLedger).put("ledgerGaps", ledgerGaps)
+          .put("duplicateSubmits", duplicateSubmits)
           .put("inconsistent", inconsistent).put("ledgerVerified", ledgerVerified)
           .put("recoverMs", new JsonArray(new ArrayList<>(recoverMs))).put("maxRecoverMs", max(recoverMs))
           .put("leaderMs", new JsonArray(new ArrayList<>(leaderMs))).put("maxLeaderMs", max(leaderMs))

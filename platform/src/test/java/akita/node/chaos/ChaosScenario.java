@@ -116,8 +116,20 @@ final class ChaosScenario {
    * @return the row; its {@code problems} say what failed
    */
   ChaosReport.Row run(String name, Fault fault) throws Exception {
-    cluster.startAll();
-    cluster.awaitSettled(SETTLE);
+    try {
+      cluster.startAll();
+      cluster.awaitSettled(SETTLE);
+    } catch (AssertionError e) {
+      // A scenario before this one left the cluster broken (and failed for it): start afresh on the same data.
+      System.out.println("the cluster is not settled before " + name + " (" + e.getMessage() + "): restarting it");
+      for (int i = 0; i < cluster.size(); i++) {
+        if (cluster.isUp(i)) {
+          cluster.kill(i);
+        }
+      }
+      cluster.startAll();
+      cluster.awaitSettled(SETTLE);
+    }
     if (!warm) {
       warmUp();
       warm = true;
@@ -133,10 +145,15 @@ final class ChaosScenario {
     Map<String, TaskLoad.Acked> acked;
     try {
       Thread.sleep(s.phaseMs()); // steady load before the fault
-      fault.inject(cluster, marks);
-      JsonObject settled = cluster.awaitSettled(SETTLE);
-      System.out.printf("%s: settled, leader %s term %d%n", name, settled.getJsonObject("leader").getString("name"),
-          settled.getLong("term"));
+      try {
+        fault.inject(cluster, marks);
+        JsonObject settled = cluster.awaitSettled(SETTLE);
+        System.out.printf("%s: settled, leader %s term %d%n", name,
+            settled.getJsonObject("leader").getString("name"), settled.getLong("term"));
+      } catch (Exception | AssertionError e) {
+        problems.add("the cluster did not recover: " + e.getMessage());
+        System.out.printf("%s: the cluster did not recover: %s%n", name, e.getMessage());
+      }
       Thread.sleep(s.phaseMs()); // steady load after recovery
       load.stop();
       if (!load.awaitSettled(Duration.ofMillis(s.retryMs() + 15_000))) {
@@ -153,8 +170,7 @@ final class ChaosScenario {
     System.out.printf("%s: load %s%n", name, stats);
 
     List<String> ids = acked.values().stream().map(TaskLoad.Acked::id).toList();
-    TaskAudit.Store store = TaskAudit.awaitTerminal(apis, ids, acked.keySet(), since,
-        Duration.ofMillis(s.settleMs()));
+    TaskAudit.Store store = readStore(apis, ids, acked.keySet(), since, problems);
     List<String> lost = store.lost(ids);
     if (!lost.isEmpty()) {
       problems.add(lost.size() + " acknowledged task(s) lost (not found or not terminal)"
@@ -176,13 +192,24 @@ final class ChaosScenario {
           .toList());
     }
 
-    Integer[] ledger = ledgerCounts(store, since, problems);
+    Integer[] ledger;
+    try {
+      ledger = ledgerCounts(store, since, problems);
+    } catch (Exception e) {
+      problems.add("the ledgers could not be read: " + e);
+      ledger = new Integer[] {null, null, null};
+    }
     boolean verified = true;
     for (int i = 0; i < cluster.size(); i++) {
-      JsonObject v = TaskAudit.verify(cluster.api(i));
-      if (!v.getBoolean("ok", false)) {
+      try {
+        JsonObject v = TaskAudit.verify(cluster.api(i));
+        if (!v.getBoolean("ok", false)) {
+          verified = false;
+          problems.add(cluster.node(i).name() + "'s ledger does not verify: " + v.encode());
+        }
+      } catch (Exception e) {
         verified = false;
-        problems.add(cluster.node(i).name() + "'s ledger does not verify: " + v.encode());
+        problems.add(cluster.node(i).name() + "'s ledger could not be verified: " + e);
       }
     }
 
@@ -204,17 +231,30 @@ final class ChaosScenario {
     }
     ChaosReport.Row row = new ChaosReport.Row(name, stats.offered(), stats.acked(), stats.retried(),
         stats.refusals(), stats.gaveUp(), stats.rejected(), stats.shed(), store.count("COMPLETED"),
-        store.count("FAILED"), store.count("CANCELLED"), lost.size(), twice.size(), ledger[0], ledger[1],
+        store.count("FAILED"), store.count("CANCELLED"), lost.size(), twice.size(), ledger[0], ledger[1], ledger[2],
         dupKeys.size(), inconsistent.size(), verified, recover, List.copyOf(marks.leaderMs), probeMs, problems);
     ChaosReport.add(s, row);
     return row;
   }
 
+  private TaskAudit.Store readStore(List<String> apis, List<String> ids, Set<String> keys, long since,
+      List<String> problems) throws InterruptedException {
+    try {
+      return TaskAudit.awaitTerminal(apis, ids, keys, since, Duration.ofMillis(s.settleMs()));
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      problems.add("the tasks could not be read: " + e);
+      return new TaskAudit.Store(Map.of(), Map.of());
+    }
+  }
+
   /**
-   * Counts, on every node's ledger, the finished tasks with more than one ending entry and those with none,
-   * waiting (bounded) for the ledger to catch up with the store.
+   * Counts, from every node's ledger, the finished tasks whose end is recorded more than once (twice on one
+   * node, or by two leaders) and those whose end is recorded on no node, waiting (bounded) for the ledgers to
+   * catch up with the store; and counts the ends some node lacks although another has them (replication).
    *
-   * @return {duplicated, missing}, both null when no ledger holds any task event
+   * @return {duplicated, missing, not on every node}, all null when no ledger holds any task event
    */
   private Integer[] ledgerCounts(TaskAudit.Store store, long since, List<String> problems) throws Exception {
     List<String> finished = store.tasks().values().stream()
@@ -227,30 +267,40 @@ final class ChaosScenario {
       }
       if (ledgers.stream().noneMatch(TaskAudit.Ledger::hasTaskEvents)) {
         System.out.println("the ledgers hold no TASK_* events: ledger counts n/a");
-        return new Integer[] {null, null};
+        return new Integer[] {null, null, null};
       }
-      Set<String> missing = new HashSet<>();
-      Set<String> duplicated = new HashSet<>();
-      List<String> examples = new ArrayList<>();
-      for (int i = 0; i < ledgers.size(); i++) {
-        for (String id : finished) {
-          int ends = ledgers.get(i).endings(id);
-          if (ends == 0 && missing.add(id) && examples.size() < 3) {
-            examples.add(cluster.node(i).name() + " has no ending entry for " + id);
-          }
-          if ((ends > 1 || ledgers.get(i).completions(id) > 1) && duplicated.add(id) && examples.size() < 6) {
-            examples.add(cluster.node(i).name() + " has " + ends + " ending entries for " + id);
-          }
+      List<String> missing = new ArrayList<>();
+      List<String> duplicated = new ArrayList<>();
+      int gaps = 0;
+      for (String id : finished) {
+        Set<String> ends = new HashSet<>();
+        boolean twiceOnOneNode = false;
+        for (TaskAudit.Ledger l : ledgers) {
+          ends.addAll(l.endings(id));
+          twiceOnOneNode |= l.endings(id).size() > 1;
+          gaps += l.endings(id).isEmpty() ? 1 : 0;
+        }
+        if (ends.isEmpty()) {
+          missing.add(id);
+          gaps -= ledgers.size();
+        } else if (ends.size() > 1 || twiceOnOneNode) {
+          duplicated.add(id + " " + ends);
         }
       }
       if (missing.isEmpty() || System.nanoTime() > deadline) {
         if (!missing.isEmpty()) {
-          problems.add(missing.size() + " finished task(s) without their ending in some node's ledger: " + examples);
+          problems.add(missing.size() + " finished task(s) whose end is in no node's ledger, e.g. "
+              + missing.subList(0, Math.min(3, missing.size())));
         }
         if (!duplicated.isEmpty()) {
-          problems.add(duplicated.size() + " task(s) ended more than once in some node's ledger: " + examples);
+          problems.add(duplicated.size() + " task(s) whose end the ledgers record more than once, e.g. "
+              + duplicated.subList(0, Math.min(3, duplicated.size())));
         }
-        return new Integer[] {duplicated.size(), missing.size()};
+        if (gaps > 0) {
+          System.out.printf("ledger: %d task end(s) recorded on some node but missing on another (replication)%n",
+              gaps);
+        }
+        return new Integer[] {duplicated.size(), missing.size(), gaps};
       }
       Thread.sleep(500);
     }

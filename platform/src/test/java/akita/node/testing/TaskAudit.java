@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -97,11 +96,14 @@ public final class TaskAudit {
     return iso == null ? Long.MIN_VALUE : Instant.parse(iso).toEpochMilli();
   }
 
-  /** How long {@link #awaitTerminal} goes on while no further task ends. */
-  private static final long STALL_NANOS = Duration.ofSeconds(30).toNanos();
+  /**
+   * How long {@link #awaitTerminal} goes on while no further task ends: longer than the default processing
+   * timeout (60 s), after which a task stuck on a silent worker is retried.
+   */
+  private static final long STALL_NANOS = Duration.ofSeconds(90).toNanos();
 
   /**
-   * Waits until every task is terminal, or the time is up, or no further task ended for 30 s, reading the task
+   * Waits until every task is terminal, or the time is up, or no further task ended for 90 s, reading the task
    * pages newest first down to the first task submitted before {@code sinceMs}, and single tasks for the few
    * still missing.
    *
@@ -208,18 +210,18 @@ public final class TaskAudit {
    * One node's ledger entries of the task-ending types since a time.
    *
    * @param hasTaskEvents whether the ledger holds any TASK_* event at all since then
-   * @param ends how many entries of each ending type each subject has: type to subject to count
+   * @param ends each subject's ending entries, each as {@code TYPE|recording node id|term}
    */
-  public record Ledger(boolean hasTaskEvents, Map<String, Map<String, Integer>> ends) {
+  public record Ledger(boolean hasTaskEvents, Map<String, List<String>> ends) {
 
     /** @return how many TASK_COMPLETED entries the task has */
-    public int completions(String id) {
-      return ends.getOrDefault(TASK_COMPLETED, Map.of()).getOrDefault(id, 0);
+    public long completions(String id) {
+      return ends.getOrDefault(id, List.of()).stream().filter(e -> e.startsWith(TASK_COMPLETED + "|")).count();
     }
 
-    /** @return how many ending entries, of any type, the task has */
-    public int endings(String id) {
-      return ends.values().stream().mapToInt(m -> m.getOrDefault(id, 0)).sum();
+    /** @return the task's ending entries, of any type */
+    public List<String> endings(String id) {
+      return ends.getOrDefault(id, List.of());
     }
   }
 
@@ -228,7 +230,7 @@ public final class TaskAudit {
    *
    * @param api the node
    * @param sinceMs the time (epoch ms)
-   * @return the counts
+   * @return the entries
    */
   public static Ledger ledger(String api, long sinceMs) throws Exception {
     String since = URLEncoder.encode(Instant.ofEpochMilli(sinceMs).toString(), StandardCharsets.UTF_8);
@@ -242,18 +244,18 @@ public final class TaskAudit {
       }
       cursor = String.valueOf(page.getValue("nextCursor"));
     }
-    Map<String, Map<String, Integer>> ends = new LinkedHashMap<>();
+    Map<String, List<String>> ends = new HashMap<>();
     for (String type : TASK_ENDS) {
-      Map<String, Integer> bySubject = new HashMap<>();
       cursor = null;
       do {
         JsonObject page = ledgerPage(api, "type=" + type + "&since=" + since, cursor);
         for (Object o : page.getJsonArray("entries")) {
-          bySubject.merge(((JsonObject) o).getString("subject"), 1, Integer::sum);
+          JsonObject e = (JsonObject) o;
+          ends.computeIfAbsent(e.getString("subject"), k -> new ArrayList<>())
+              .add(type + "|" + e.getString("nodeId") + "|" + e.getValue("term"));
         }
         cursor = page.getValue("nextCursor") == null ? null : String.valueOf(page.getValue("nextCursor"));
       } while (cursor != null);
-      ends.put(type, bySubject);
     }
     return new Ledger(any, ends);
   }
