@@ -10,6 +10,7 @@ import akita.node.cluster.Membership;
 import akita.node.cluster.TermFence;
 import akita.node.config.NodeConfig;
 import akita.node.config.Role;
+import akita.node.ledger.CheckpointSigner;
 import akita.node.ledger.LedgerVerticle;
 import akita.node.tasks.SchedulerVerticle;
 import akita.node.tasks.TaskGateway;
@@ -59,6 +60,7 @@ public final class Node {
   private final Promise<Void> stopRequested = Promise.promise();
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final Deque<String> deployments = new ArrayDeque<>();
+  private CheckpointSigner signer;
   private final TermFence fence = new TermFence();
   private volatile boolean started;
   private NodeContext context;
@@ -91,17 +93,21 @@ public final class Node {
     } catch (IllegalStateException e) {
       return Future.failedFuture(e);
     }
+    CheckpointSigner signer;
     try {
       id = NodeIdentity.loadOrCreate(cfg.dataDir());
+      signer = CheckpointSigner.loadOrCreate(cfg.dataDir());
     } catch (IOException | IllegalStateException e) {
       closeQuietly(lock);
       return Future.failedFuture(e instanceof IOException ? new IllegalStateException(
-          "cannot read or write the node id in " + cfg.dataDir().toAbsolutePath() + ": " + e, e) : e);
+          "cannot read or write the node id or ledger key in " + cfg.dataDir().toAbsolutePath() + ": " + e, e)
+          : e);
     }
     String name = cfg.nodeName() != null ? cfg.nodeName() : "node-" + id.substring(0, 8);
     Logging.apply(cfg.log(), id, name);
 
     Node node = new Node(cfg, lock);
+    node.signer = signer;
     return node.boot(id, name, startedAt).recover(err -> node.abort().transform(v -> Future.failedFuture(err)));
   }
 
@@ -149,7 +155,7 @@ public final class Node {
           Membership membership = new HazelcastMembership(vertx, clusterManager.getHazelcastInstance());
           plugins = new PluginService(vertx, cfg.pluginsDir(), cfg.dataDir(), cfg.capabilities(), TASK_THREADS);
           HazelcastInstance hz = clusterManager.getHazelcastInstance();
-          return deploy(new LedgerVerticle(db, id))
+          return deploy(new LedgerVerticle(db, id, signer, cfg.ledger()))
               .compose(v -> deploy(new TaskStoreVerticle(db, id)))
               .compose(v -> deploy(new PluginVerticle(plugins, new PluginCatalog(clusterManager.getHazelcastInstance()),
                   cfg.dataDir().resolve("plugins-cluster"), cfg.pluginsScanMs(), cfg.shutdownTimeoutMs())))

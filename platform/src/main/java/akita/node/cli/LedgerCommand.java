@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ledger view|verify}: the target node's hash-chained event log. */
-@Command(name = "ledger", mixinStandardHelpOptions = true, description = "View and verify the node's ledger.",
-    subcommands = {LedgerCommand.View.class, LedgerCommand.Verify.class})
+@Command(name = "ledger", mixinStandardHelpOptions = true,
+    description = "View, verify and export the cluster's ledger (as held by the target node).",
+    subcommands = {LedgerCommand.View.class, LedgerCommand.Verify.class, LedgerCommand.Export.class})
 final class LedgerCommand {
 
   /** {@code ledger view}. */
@@ -67,6 +68,57 @@ final class LedgerCommand {
     @Override
     void print(JsonObject answer, PrintWriter out) {
       out.println("ledger verified: " + answer.getLong("entries") + " entries, chain intact");
+    }
+  }
+
+  /** {@code ledger export}: every entry after a seq as JSON lines, oldest first. */
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = "Write the ledger as JSON lines (one entry per line, oldest first) to a file or stdout.")
+  static final class Export extends ClientCommand {
+    @Option(names = "--after", paramLabel = "SEQ", defaultValue = "0",
+        description = "Only entries after this seq (to continue an earlier export). Default: ${DEFAULT-VALUE}.")
+    long after;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Write to this file instead of stdout.")
+    java.nio.file.Path out;
+
+    @Override
+    JsonObject request(NodeApiClient client) {
+      long n = 0;
+      long last = after;
+      java.io.Writer w = null;
+      try {
+        w = out == null ? spec.commandLine().getOut() : java.nio.file.Files.newBufferedWriter(out);
+        while (true) {
+          JsonObject page = client.get("/api/v1/ledger?limit=1000&after=" + last);
+          for (Object o : page.getJsonArray("entries")) {
+            w.write(((JsonObject) o).encode());
+            w.write('\n');
+            last = ((JsonObject) o).getLong("seq");
+            n++;
+          }
+          if (page.getValue("nextCursor") == null) {
+            break;
+          }
+        }
+        w.flush();
+        if (out != null) {
+          w.close();
+        }
+      } catch (java.io.IOException e) {
+        throw new CliException(AkitaCommand.EXIT_FAILED, "cannot write " + (out == null ? "stdout" : out) + ": "
+            + e.getMessage());
+      }
+      return new JsonObject().put("exported", n).put("lastSeq", last).put("file", out == null ? null
+          : out.toString());
+    }
+
+    @Override
+    void print(JsonObject answer, PrintWriter out) {
+      if (answer.getString("file") != null) {
+        out.println("exported " + answer.getLong("exported") + " entries (through seq " + answer.getLong("lastSeq")
+            + ") to " + answer.getString("file"));
+      }
     }
   }
 }

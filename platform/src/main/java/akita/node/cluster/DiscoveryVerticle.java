@@ -29,6 +29,8 @@ public final class DiscoveryVerticle extends VerticleBase {
   /** How long a node that left stays visible as OFFLINE. */
   private static final long RETAIN_OFFLINE_MS = 3_600_000;
   private static final long PING_TIMEOUT_MS = 2_000;
+  private static final long UNRECORDED_MS = 10_000;
+  private static final int UNRECORDED_MAX = 1_000;
 
   private final NodeContext node;
   private final NodeConfig cfg;
@@ -44,6 +46,10 @@ public final class DiscoveryVerticle extends VerticleBase {
   private io.vertx.core.json.JsonArray plugins = new io.vertx.core.json.JsonArray();
   private List<String> capabilities;
   private long seq;
+  /** Whether this node leads: only the leader records node events, so the cluster ledger has each once. */
+  private boolean leading;
+  /** Node events seen while not leading, kept briefly for the case that this node is about to lead. */
+  private final java.util.ArrayDeque<JsonObject> unrecorded = new java.util.ArrayDeque<>();
 
   /**
    * @param node this node
@@ -80,6 +86,7 @@ public final class DiscoveryVerticle extends VerticleBase {
                 java.time.Instant.parse(m.body().getString("until")).toEpochMilli());
           }
         }),
+        bus.<JsonObject>localConsumer(ClusterAddresses.LEADER_CHANGED, m -> onLeaderChanged(m.body())),
         bus.<JsonObject>localConsumer(akita.node.worker.WorkerAddresses.LOAD, m -> running = m.body().getInteger(
             "running", 0)),
         bus.<JsonObject>localConsumer(PluginAddresses.CHANGED, m -> {
@@ -244,10 +251,36 @@ public final class DiscoveryVerticle extends VerticleBase {
         type = LedgerEventTypes.NODE_STATE_CHANGED;
         LOG.info("node {} ({}) is {} (was {})", t.name(), t.nodeId(), t.to(), t.from());
       }
-      vertx.eventBus().send(LedgerAddresses.APPEND, new JsonObject().put("type", type).put("subject", t.nodeId())
+      JsonObject event = new JsonObject().put("type", type).put("subject", t.nodeId())
           .put("data", new JsonObject().put("name", t.name()).put("from", t.from() == null ? null : t.from().name())
-              .put("to", t.to().name())));
+              .put("to", t.to().name()).put("at", System.currentTimeMillis()));
+      if (leading) {
+        vertx.eventBus().send(LedgerAddresses.APPEND, event);
+      } else {
+        unrecorded.addLast(event);
+        if (unrecorded.size() > UNRECORDED_MAX) {
+          unrecorded.removeFirst();
+        }
+      }
     }
+  }
+
+  /**
+   * On becoming leader, records the node events this node saw in the last {@value #UNRECORDED_MS} ms: the
+   * previous leader may have died before recording them (its own departure among them).
+   */
+  private void onLeaderChanged(JsonObject state) {
+    boolean was = leading;
+    leading = state != null && state.getBoolean("isLeader", false);
+    if (leading && !was) {
+      long since = System.currentTimeMillis() - UNRECORDED_MS;
+      for (JsonObject e : unrecorded) {
+        if (e.getJsonObject("data").getLong("at") >= since) {
+          vertx.eventBus().send(LedgerAddresses.APPEND, e);
+        }
+      }
+    }
+    unrecorded.clear();
   }
 
   /** A cheap sample from the JVM until the resource monitor (OSHI) takes over. */

@@ -136,6 +136,9 @@ public final class ConfigLoader {
     Path pluginsDir = pluginsValue == null ? defaultPluginsDir : path(ConfigOption.PLUGINS_DIR, pluginsValue);
     long scanMs = longIn(ConfigOption.PLUGINS_SCAN_MS, 0, 3_600_000, "a duration in milliseconds");
     long shutdownMs = longIn(ConfigOption.SHUTDOWN_TIMEOUT_MS, 0, 3_600_000, "a duration in milliseconds");
+    NodeConfig.Ledger ledger = new NodeConfig.Ledger(
+        longIn(ConfigOption.LEDGER_MAX_AGE_MS, 0, Long.MAX_VALUE / 2, "a duration in milliseconds"),
+        longIn(ConfigOption.LEDGER_MAX_ENTRIES, 0, Long.MAX_VALUE / 2, "a number of entries"));
 
     Value format = resolve(ConfigOption.LOG_FORMAT);
     String f = format.raw.trim().toLowerCase(Locale.ROOT);
@@ -147,8 +150,8 @@ public final class ConfigLoader {
     if (!LEVELS.contains(l)) {
       throw invalid(ConfigOption.LOG_LEVEL, level, "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
     }
-    return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, slots, health, agingMs, quantumMs, weights, api, cluster, dataDir, pluginsDir,
-        scanMs, shutdownMs, new NodeConfig.Log(f.equals("json"), l), filePath);
+    return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, slots, health, agingMs, quantumMs,
+        weights, api, cluster, dataDir, pluginsDir, scanMs, shutdownMs, ledger, new NodeConfig.Log(f.equals("json"), l), filePath);
   }
 
   // ---- resolution -------------------------------------------------------------------------------------

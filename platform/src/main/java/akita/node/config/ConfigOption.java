@@ -66,6 +66,11 @@ public enum ConfigOption {
       "Largest request body the API accepts (larger ones get 413)."),
   SHUTDOWN_TIMEOUT_MS("shutdownTimeoutMs", "--shutdown-timeout-ms", "AKITA_SHUTDOWN_TIMEOUT_MS", "MS", "30000",
       "How long a graceful shutdown waits for running work before it stops anyway."),
+  LEDGER_MAX_AGE_MS("ledgerMaxAgeMs", "--ledger-max-age-ms", "AKITA_LEDGER_MAX_AGE_MS", "MS", "0",
+      "Ledger entries older than this are pruned, leaving a signed checkpoint (0: keep them all)."),
+  LEDGER_MAX_ENTRIES("ledgerMaxEntries", "--ledger-max-entries", "AKITA_LEDGER_MAX_ENTRIES", "N", "0",
+      "The ledger keeps at most this many entries; older ones are pruned, leaving a signed checkpoint "
+          + "(0: no limit)."),
   LOG_FORMAT("logFormat", "--log-format", "AKITA_LOG_FORMAT", "text|json", "text",
       "Console log format: readable lines or one JSON object per line."),
   LOG_LEVEL("logLevel", "--log-level", "AKITA_LOG_LEVEL", "LEVEL", "INFO",

@@ -24,6 +24,7 @@ import java.util.Set;
  * @param pluginsDir the plugins folder
  * @param pluginsScanMs how often the plugins folder is rescanned (0: never)
  * @param shutdownTimeoutMs how long a graceful shutdown waits for running work
+ * @param ledger ledger retention
  * @param log logging settings
  * @param configFile the config file that was read, or {@code null}
  */
@@ -44,6 +45,7 @@ public record NodeConfig(
     Path pluginsDir,
     long pluginsScanMs,
     long shutdownTimeoutMs,
+    Ledger ledger,
     Log log,
     Path configFile) {
 
@@ -97,6 +99,15 @@ public record NodeConfig(
    * @param members the TCP-IP join list
    */
   public record Cluster(String bindHost, int hzPort, int busPort, List<HostPort> members) {
+  }
+
+  /**
+   * Ledger retention; pruned entries leave a signed checkpoint.
+   *
+   * @param maxAgeMs entries older than this are pruned (0: never)
+   * @param maxEntries at most this many entries are kept (0: no limit)
+   */
+  public record Ledger(long maxAgeMs, long maxEntries) {
   }
 
   /**

@@ -5,8 +5,10 @@ public final class LedgerAddresses {
 
   /**
    * Local, fire-and-forget or request/reply. Body: {@code {"type": UPPER_SNAKE, "subject": string?,
-   * "term": long?, "data": object?}}. Appends one event to this node's ledger; replies {@code {"ok": true}}
-   * once it is committed. Fails 400 INVALID_EVENT for a malformed body.
+   * "term": long?, "data": object?}}, or {@code {"events": [such events]}}. Appends to the cluster's ledger: on
+   * the leader at once, elsewhere by forwarding to the leader (held while there is none); replies {@code
+   * {"ok": true}} once the leader has committed it. Fails 400 INVALID_EVENT for a malformed body, 503
+   * LEDGER_BACKLOG when too many events wait for a leader.
    */
   public static final String APPEND = "akita.ledger.append";
 
@@ -31,6 +33,56 @@ public final class LedgerAddresses {
    * the shape of {@link #QUERY}'s. Consumers (the live event stream, metrics) must not block.
    */
   public static final String COMMITTED = "akita.local.ledger.committed";
+
+  /**
+   * Local request/reply, answered once this node's ledger is up to date (a leader after catching up). Body:
+   * {@code {"subjects": [id...], "types": [TYPE...]}}. Reply: {@code {"recorded": [the subjects that have an
+   * entry of one of the types]}}. The scheduler uses it to record task ends a dead leader missed.
+   */
+  public static final String RECORDED = "akita.ledger.recorded";
+
+  /**
+   * Local request/reply. Body: {@code {}}. Runs a retention pass now (it also runs every minute when limits are
+   * configured). Reply: {@code {"checkpoint": {...} | null, "firstSeq"}}.
+   */
+  public static final String PRUNE = "akita.ledger.prune";
+
+  /**
+   * Publish, cluster-wide, from the leader: {@code {"term", "leaderId", "entries": [wire entry, ...]}} after
+   * each commit, and {@code {"term", "leaderId", "headSeq", "headHash"}} every second. A wire entry is {@code
+   * {"seq", "time" (epoch ms), "type", "nodeId", "subject", "term", "data" (the JSON text that was hashed),
+   * "prevHash", "hash"}}. Internal to the ledger (ADR 13).
+   */
+  public static final String REPLICATE = "akita.ledger.replicate";
+
+  /**
+   * @param nodeId a node
+   * @return its cluster request/reply address for events forwarded to it while it leads: {@code {"events":
+   *     [{"eid", "time", "type", "nodeId", "subject", "term", "data" (text)}]}} → {@code {"ok": true}} once
+   *     committed; fails 503 NOT_LEADER
+   */
+  public static String append(String nodeId) {
+    return "akita.ledger." + nodeId + ".append";
+  }
+
+  /**
+   * @param nodeId a node
+   * @return its cluster request/reply address for a range of its ledger: {@code {"after", "limit"}} →
+   *     {@code {"entries": [wire entry...], "headSeq", "headHash", "checkpoint"?}}, the checkpoint being sent
+   *     instead of entries when {@code after} lies before what it still stores
+   */
+  public static String range(String nodeId) {
+    return "akita.ledger." + nodeId + ".range";
+  }
+
+  /**
+   * @param nodeId a node
+   * @return its cluster request/reply address for its ledger's head: {@code {}} → {@code {"seq", "hash",
+   *     "leading"}}
+   */
+  public static String head(String nodeId) {
+    return "akita.ledger." + nodeId + ".head";
+  }
 
   private LedgerAddresses() {
   }

@@ -18,6 +18,12 @@ public final class LedgerEventTypes {
   /** A command with a stale term was refused. */
   public static final String STALE_TERM_REFUSED = "STALE_TERM_REFUSED";
 
+  /**
+   * A node rejoined holding entries the cluster's chain does not have (it had been a deposed leader); they were
+   * moved to its {@code ledger_orphans} table. Data: {@code {"fromSeq", "entries"}}.
+   */
+  public static final String LEDGER_ENTRIES_ORPHANED = "LEDGER_ENTRIES_ORPHANED";
+
   /** A task was accepted (stored); subject: the task id. Task events' data: docs/event-bus.md. */
   public static final String TASK_SUBMITTED = "TASK_SUBMITTED";
   /** A worker acknowledged an assignment of the task. */

@@ -1,6 +1,8 @@
 package akita.node.ledger;
 
 import akita.node.bus.BusError;
+import akita.node.cluster.ClusterAddresses;
+import akita.node.config.NodeConfig;
 import akita.node.storage.Database;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -10,65 +12,241 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Appends events to this node's ledger table. Appends that arrive while a write is in flight are committed
- * together in the next transaction (group commit), so a burst costs one transaction, not one per event.
+ * The cluster's ledger on this node (ADR 13). The leader sequences every node's events into one hash chain and
+ * replicates each committed batch to every node; followers forward their own events to the leader, apply what it
+ * replicates, and repair gaps by fetching the missing range. A new leader first catches up from the member with
+ * the longest chain, so the chain continues instead of forking; entries that only a deposed leader holds are
+ * moved to {@code ledger_orphans} when it rejoins. Retention prunes old entries behind a signed checkpoint.
+ *
+ * <p>Every change of the chain (commit, apply, repair, prune) runs one at a time ({@link #busy}); appends that
+ * arrive meanwhile are committed together in the next batch (group commit).
  */
 public final class LedgerVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(LedgerVerticle.class);
   private static final Pattern TYPE = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
   private static final int MAX_BATCH = 500;
+  private static final int RANGE_LIMIT = 1_000;
+  private static final int MAX_OUTBOX = 200_000;
+  private static final int MAX_INBOUND = 256;
+  private static final int REMEMBERED_IDS = 100_000;
+  private static final long HEARTBEAT_MS = 1_000;
+  private static final long RETRY_MS = 250;
+  private static final long PRUNE_MS = 60_000;
+  private static final int VERIFY_PAGE = 2_000;
+  private static final String COLUMNS = "seq, time, type, node_id, subject, term, data, prev_hash, hash";
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final DeliveryOptions PEER = new DeliveryOptions().setSendTimeout(10_000);
 
-  private record Pending(long time, String type, String subject, long term, String data, Message<JsonObject> msg) {
+  /** An event waiting to be sequenced: from this node, or forwarded to this node while it leads. */
+  private record Pending(String eid, long time, String type, String origin, String subject, long term, String data,
+      Message<JsonObject> msg) {
+
+    JsonObject toWire() {
+      return new JsonObject().put("eid", eid).put("time", time).put("type", type).put("nodeId", origin)
+          .put("subject", subject).put("term", term).put("data", data);
+    }
+  }
+
+  /** A committed entry, as stored and as replicated (data as the exact string that was hashed). */
+  record Entry(long seq, long time, String type, String nodeId, String subject, long term, String data,
+      String prevHash, String hash) {
+
+    static Entry of(Row r) {
+      return new Entry(r.getLong("seq"), r.getLong("time"), r.getString("type"), r.getString("node_id"),
+          r.getString("subject"), r.getLong("term"), r.getString("data"), r.getString("prev_hash"),
+          r.getString("hash"));
+    }
+
+    static Entry fromWire(JsonObject o) {
+      return new Entry(o.getLong("seq"), o.getLong("time"), o.getString("type"), o.getString("nodeId"),
+          o.getString("subject"), o.getLong("term"), o.getString("data"), o.getString("prevHash"),
+          o.getString("hash"));
+    }
+
+    JsonObject toWire() {
+      return new JsonObject().put("seq", seq).put("time", time).put("type", type).put("nodeId", nodeId)
+          .put("subject", subject).put("term", term).put("data", data).put("prevHash", prevHash).put("hash", hash);
+    }
+
+    /** @return the public JSON (docs/rest.md) */
+    JsonObject toJson() {
+      return new JsonObject().put("seq", seq).put("time", Instant.ofEpochMilli(time).toString())
+          .put("type", type).put("nodeId", nodeId).put("subject", subject).put("term", term)
+          .put("data", new JsonObject(data)).put("prevHash", prevHash).put("hash", hash);
+    }
+
+    Tuple toTuple() {
+      return Tuple.tuple().addLong(seq).addLong(time).addString(type).addString(nodeId).addString(subject)
+          .addLong(term).addString(data).addString(prevHash).addString(hash);
+    }
+
+    boolean hashOk() {
+      return hash != null && hash.equals(LedgerChain.hash(prevHash, seq, time, type, nodeId, subject, term, data));
+    }
+  }
+
+  /** A retention checkpoint: entries up to {@code seq} were pruned; {@code hash} is that entry's hash. */
+  record Checkpoint(long seq, String hash, long time, long pruned, String nodeId, String publicKey,
+      String signature) {
+
+    static Checkpoint of(Row r) {
+      return new Checkpoint(r.getLong("seq"), r.getString("hash"), r.getLong("time"), r.getLong("pruned"),
+          r.getString("node_id"), r.getString("public_key"), r.getString("signature"));
+    }
+
+    static Checkpoint fromJson(JsonObject o) {
+      return new Checkpoint(o.getLong("seq"), o.getString("hash"), o.getLong("time"), o.getLong("pruned"),
+          o.getString("nodeId"), o.getString("publicKey"), o.getString("signature"));
+    }
+
+    JsonObject toJson() {
+      return new JsonObject().put("seq", seq).put("hash", hash).put("time", time).put("pruned", pruned)
+          .put("nodeId", nodeId).put("publicKey", publicKey).put("signature", signature);
+    }
+
+    boolean signatureOk() {
+      return CheckpointSigner.verify(publicKey, signature, seq, hash, time, pruned);
+    }
+
+    Tuple toTuple() {
+      return Tuple.of(seq, hash, time, pruned, nodeId, publicKey, signature);
+    }
   }
 
   private final Database db;
   private final String nodeId;
-  private final List<Pending> queue = new ArrayList<>();
-  private boolean writing;
-  private Promise<Void> drained;
+  private final CheckpointSigner signer;
+  private final NodeConfig.Ledger retention;
+  private final String runId = Long.toString(System.currentTimeMillis(), 36);
+  private long eventCounter;
+
   /** The chain's head: the last committed entry's sequence number and hash. */
   private long lastSeq;
   private String lastHash = LedgerChain.GENESIS;
+  /** The first entry still stored (after pruning), and the checkpoint that stands for the ones before. */
+  private long firstSeq = 1;
+  private Checkpoint checkpoint;
+
+  /** This node's events (and, while it leads, forwarded ones) not yet committed, oldest first. */
+  private final ArrayDeque<Pending> outbox = new ArrayDeque<>();
+  /** Batches replicated by the leader, waiting to be applied. */
+  private final ArrayDeque<List<Entry>> inbound = new ArrayDeque<>();
+  /** Ids of forwarded events already sequenced by this leader, so a retried forward is not recorded twice. */
+  private final LinkedHashSet<String> sequencedIds = new LinkedHashSet<>();
+
+  private boolean leading;
+  /** Whether this leader has caught up with the longest chain among the members and may sequence. */
+  private boolean ready;
+  private long term;
+  private String leaderId;
+  /** The node followers fetch missing entries from: the replicating leader, or (catching up) the best peer. */
+  private String source;
+  private long sourceTerm;
+  private boolean needRepair;
+  private boolean busy;
+  private boolean forwarding;
+  private boolean retryScheduled;
+  private long heartbeatTimer = -1;
+  private long pruneTimer = -1;
+  private Promise<Void> drained;
+  /** {@link LedgerAddresses#RECORDED} requests waiting until this leader has caught up. */
+  private final List<Message<JsonObject>> waitingForReady = new ArrayList<>();
 
   /**
    * @param db the node's database
-   * @param nodeId this node's id, recorded on every event
+   * @param nodeId this node's id, recorded on its events
+   * @param signer signs retention checkpoints
+   * @param retention how long and how many entries to keep
    */
-  public LedgerVerticle(Database db, String nodeId) {
+  public LedgerVerticle(Database db, String nodeId, CheckpointSigner signer, NodeConfig.Ledger retention) {
     this.db = db;
     this.nodeId = nodeId;
+    this.signer = signer;
+    this.retention = retention;
   }
 
   @Override
   public Future<?> start() {
     var bus = vertx.eventBus();
-    return chainUnhashedRows()
+    return loadHead()
         .compose(v -> Future.all(List.of(
             bus.<JsonObject>localConsumer(LedgerAddresses.APPEND, this::onAppend).completion(),
             bus.<JsonObject>localConsumer(LedgerAddresses.QUERY, this::onQuery).completion(),
-            bus.<JsonObject>localConsumer(LedgerAddresses.VERIFY, this::onVerify).completion())));
+            bus.<JsonObject>localConsumer(LedgerAddresses.VERIFY, this::onVerify).completion(),
+            bus.<JsonObject>localConsumer(LedgerAddresses.PRUNE, this::prune).completion(),
+            bus.<JsonObject>localConsumer(LedgerAddresses.RECORDED, this::onRecorded).completion(),
+            bus.<JsonObject>localConsumer(ClusterAddresses.LEADER_CHANGED, m -> onLeader(m.body())).completion(),
+            bus.<JsonObject>consumer(LedgerAddresses.REPLICATE, this::onReplicate).completion(),
+            bus.<JsonObject>consumer(LedgerAddresses.append(nodeId), this::onForwarded).completion(),
+            bus.<JsonObject>consumer(LedgerAddresses.range(nodeId), this::onRange).completion(),
+            bus.<JsonObject>consumer(LedgerAddresses.head(nodeId), m -> m.reply(head())).completion())))
+        .compose(v -> bus.<JsonObject>request(ClusterAddresses.LEADER_STATE, new JsonObject())
+            .onSuccess(m -> onLeader(m.body()))
+            .<Void>mapEmpty()
+            .recover(err -> Future.succeededFuture()))
+        .onSuccess(v -> {
+          heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MS, id -> heartbeat());
+          if (retention.maxAgeMs() > 0 || retention.maxEntries() > 0) {
+            pruneTimer = vertx.setPeriodic(PRUNE_MS, id -> prune());
+            vertx.setTimer(1_000, id -> prune());
+          }
+        });
   }
 
-  /** Finds the chain's head, and chains rows written before the ledger had hashes (schema V2). */
-  private Future<Void> chainUnhashedRows() {
-    return db.write(conn -> conn.query("SELECT seq, time, type, node_id, subject, term, data, hash FROM ledger "
-            + "ORDER BY seq").execute()
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(heartbeatTimer);
+    vertx.cancelTimer(pruneTimer);
+    if (!busy && !(leading && ready && !outbox.isEmpty())) {
+      return Future.succeededFuture();
+    }
+    // Let the commit in progress (and a leader's queued appends) finish; followers' unsent events stay lost.
+    drained = Promise.promise();
+    return drained.future();
+  }
+
+  private JsonObject head() {
+    return new JsonObject().put("seq", lastSeq).put("hash", lastHash).put("leading", leading && ready);
+  }
+
+  // ---- start -------------------------------------------------------------------------------------------
+
+  /** Finds the chain's head and checkpoint, and chains rows written before the ledger had hashes (schema V2). */
+  private Future<Void> loadHead() {
+    return db.write(conn -> conn.query("SELECT seq, hash, time, pruned, node_id, public_key, signature "
+            + "FROM ledger_checkpoints ORDER BY seq DESC LIMIT 1").execute()
+        .compose(cps -> {
+          if (cps.size() > 0) {
+            checkpoint = Checkpoint.of(cps.iterator().next());
+          }
+          return conn.query("SELECT " + COLUMNS + " FROM ledger ORDER BY seq").execute();
+        })
         .compose(rows -> {
           List<Tuple> updates = new ArrayList<>();
-          String prev = LedgerChain.GENESIS;
-          long seq = 0;
+          String prev = checkpoint == null ? LedgerChain.GENESIS : checkpoint.hash();
+          long seq = checkpoint == null ? 0 : checkpoint.seq();
+          boolean first = true;
           for (Row r : rows) {
             seq = r.getLong("seq");
+            if (first) {
+              firstSeq = seq;
+              first = false;
+            }
             String hash = r.getString("hash");
             if (hash == null) {
               hash = LedgerChain.hash(prev, seq, r.getLong("time"), r.getString("type"), r.getString("node_id"),
@@ -76,6 +254,9 @@ public final class LedgerVerticle extends VerticleBase {
               updates.add(Tuple.of(prev, hash, seq));
             }
             prev = hash;
+          }
+          if (first) {
+            firstSeq = seq + 1;
           }
           lastSeq = seq;
           lastHash = prev;
@@ -88,19 +269,101 @@ public final class LedgerVerticle extends VerticleBase {
         }));
   }
 
-  @Override
-  public Future<?> stop() {
-    if (!writing && queue.isEmpty()) {
-      return Future.succeededFuture();
+  // ---- roles -------------------------------------------------------------------------------------------
+
+  private void onLeader(JsonObject state) {
+    if (state == null) {
+      return;
     }
-    drained = Promise.promise();
-    return drained.future();
+    JsonObject leader = state.getJsonObject("leader");
+    String newLeader = leader == null ? null : leader.getString("id");
+    long newTerm = state.getLong("term", 0L);
+    boolean nowLeading = state.getBoolean("isLeader", false);
+    if (nowLeading && (!leading || newTerm != term)) {
+      leading = true;
+      ready = false;
+      term = newTerm;
+      leaderId = nodeId;
+      catchUp(newTerm);
+    } else if (!nowLeading) {
+      if (leading) {
+        LOG.info("ledger: no longer sequencing (term {})", term);
+      }
+      leading = false;
+      ready = false;
+      term = newTerm;
+      leaderId = newLeader;
+      if (newLeader != null && newTerm >= sourceTerm) {
+        source = newLeader;
+        sourceTerm = newTerm;
+      }
+    }
+    kick();
   }
+
+  /** A new leader asks every member for its head and first fetches what the longest chain has beyond its own. */
+  private void catchUp(long myTerm) {
+    var bus = vertx.eventBus();
+    bus.<JsonObject>request(ClusterAddresses.VIEW, new JsonObject()).compose(view -> {
+      List<Future<JsonObject>> heads = new ArrayList<>();
+      for (Object o : view.body().getJsonArray("nodes", new JsonArray())) {
+        JsonObject n = (JsonObject) o;
+        String id = n.getString("id");
+        if (!nodeId.equals(id) && !"OFFLINE".equals(n.getString("state"))) {
+          heads.add(bus.<JsonObject>request(LedgerAddresses.head(id), new JsonObject(),
+                  new DeliveryOptions().setSendTimeout(1_500))
+              .map(m -> m.body().put("id", id))
+              .otherwise(err -> null));
+        }
+      }
+      return Future.join(heads).map(f -> heads.stream().map(Future::result).filter(h -> h != null).toList());
+    }).onComplete(ar -> {
+      if (!leading || term != myTerm) {
+        return;
+      }
+      JsonObject best = null;
+      if (ar.succeeded()) {
+        for (JsonObject h : ar.result()) {
+          if (h.getLong("seq", 0L) > lastSeq && (best == null || h.getLong("seq") > best.getLong("seq"))) {
+            best = h;
+          }
+        }
+      }
+      if (best == null) {
+        becomeReady(myTerm);
+      } else {
+        LOG.info("ledger: catching up from {} (its head {}, ours {}) before sequencing", best.getString("id"),
+            best.getLong("seq"), lastSeq);
+        source = best.getString("id");
+        needRepair = true;
+        kick();
+      }
+    });
+  }
+
+  private void becomeReady(long myTerm) {
+    if (!leading || term != myTerm || ready) {
+      return;
+    }
+    ready = true;
+    source = nodeId;
+    sourceTerm = myTerm;
+    sequencedIds.clear();
+    LOG.info("ledger: sequencing for the cluster from seq {} (term {})", lastSeq + 1, myTerm);
+    List<Message<JsonObject>> waiting = new ArrayList<>(waitingForReady);
+    waitingForReady.clear();
+    waiting.forEach(this::onRecorded);
+    heartbeat();
+    kick();
+  }
+
+  // ---- appends -----------------------------------------------------------------------------------------
 
   private void onAppend(Message<JsonObject> msg) {
     JsonObject body = msg.body();
+    List<Pending> batch;
     if (body != null && body.getValue("events") instanceof JsonArray events) {
-      List<Pending> batch = new ArrayList<>(events.size());
+      batch = new ArrayList<>(events.size());
       for (int i = 0; i < events.size(); i++) {
         Object e = events.getValue(i);
         String problem = e instanceof JsonObject o ? problem(o) : "each of 'events' must be an object";
@@ -108,18 +371,24 @@ public final class LedgerVerticle extends VerticleBase {
           new BusError(400, "INVALID_EVENT", "events[" + i + "]: " + problem).failOn(msg);
           return;
         }
-        batch.add(pending((JsonObject) e, i == events.size() - 1 ? msg : null));
+        batch.add(local((JsonObject) e, i == events.size() - 1 ? msg : null));
       }
-      queue.addAll(batch);
     } else {
       String problem = body == null ? "an event must be a JSON object" : problem(body);
       if (problem != null) {
         new BusError(400, "INVALID_EVENT", problem).failOn(msg);
         return;
       }
-      queue.add(pending(body, msg));
+      batch = List.of(local(body, msg));
     }
-    flush();
+    if (outbox.size() + batch.size() > MAX_OUTBOX) {
+      LOG.error("ledger: {} events wait for a leader; refusing more", outbox.size());
+      new BusError(503, "LEDGER_BACKLOG", "the ledger has " + outbox.size() + " events waiting for a leader")
+          .failOn(msg);
+      return;
+    }
+    outbox.addAll(batch);
+    kick();
   }
 
   /** @return what is wrong with an event, {@code null} if nothing */
@@ -138,16 +407,523 @@ public final class LedgerVerticle extends VerticleBase {
     return null;
   }
 
-  private static Pending pending(JsonObject e, Message<JsonObject> replyTo) {
+  private Pending local(JsonObject e, Message<JsonObject> replyTo) {
     JsonObject data = e.getJsonObject("data");
-    Number term = (Number) e.getValue("term");
-    return new Pending(System.currentTimeMillis(), e.getString("type"), e.getString("subject"),
-        term == null ? 0L : term.longValue(), data == null ? "{}" : data.encode(), replyTo);
+    Number t = (Number) e.getValue("term");
+    return new Pending(nodeId + "/" + runId + "/" + (++eventCounter), System.currentTimeMillis(),
+        e.getString("type"), nodeId, e.getString("subject"), t == null ? 0L : t.longValue(),
+        data == null ? "{}" : data.encode(), replyTo);
+  }
+
+  /** Events another node forwards to this leader. */
+  private void onForwarded(Message<JsonObject> msg) {
+    if (!leading || !ready) {
+      new BusError(503, "NOT_LEADER", "this node is not sequencing the ledger").failOn(msg);
+      return;
+    }
+    JsonArray events = msg.body() == null ? null : msg.body().getJsonArray("events");
+    if (events == null || events.isEmpty()) {
+      new BusError(400, "INVALID_EVENT", "a forward needs 'events'").failOn(msg);
+      return;
+    }
+    List<Pending> batch = new ArrayList<>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      JsonObject e = events.getJsonObject(i);
+      String problem = e == null || !(e.getValue("type") instanceof String type && TYPE.matcher(type).matches())
+          || !(e.getValue("eid") instanceof String && e.getValue("nodeId") instanceof String
+          && e.getValue("time") instanceof Number && e.getValue("data") instanceof String
+          && e.getValue("term") instanceof Number)
+          || e.getValue("subject") != null && !(e.getValue("subject") instanceof String)
+          ? "a forwarded event needs 'eid', 'type', 'nodeId', 'time', 'term', 'data' (text) and maybe 'subject'"
+          : null;
+      if (problem != null) {
+        new BusError(400, "INVALID_EVENT", "events[" + i + "]: " + problem).failOn(msg);
+        return;
+      }
+      if (sequencedIds.contains(e.getString("eid"))) {
+        continue; // a retry of a forward this leader already committed
+      }
+      batch.add(new Pending(e.getString("eid"), e.getLong("time"), e.getString("type"), e.getString("nodeId"),
+          e.getString("subject"), e.getLong("term", 0L), e.getString("data"), null));
+    }
+    if (batch.isEmpty()) {
+      msg.reply(new JsonObject().put("ok", true));
+      return;
+    }
+    // Reply once the last of them is committed.
+    Pending last = batch.remove(batch.size() - 1);
+    batch.add(new Pending(last.eid, last.time, last.type, last.origin, last.subject, last.term, last.data, msg));
+    outbox.addAll(batch);
+    kick();
+  }
+
+  // ---- the one-at-a-time loop --------------------------------------------------------------------------
+
+  /** Starts the next piece of work, if nothing is in progress. */
+  private void kick() {
+    if (!leading && !forwarding && !outbox.isEmpty() && leaderId != null && !leaderId.equals(nodeId)) {
+      forward();
+    }
+    if (busy) {
+      return;
+    }
+    if (leading) {
+      if (ready && !outbox.isEmpty()) {
+        commit();
+      } else if (!ready && needRepair) {
+        repair();
+      } else if (drained != null) {
+        drained.tryComplete();
+      }
+      return;
+    }
+    if (!inbound.isEmpty()) {
+      apply(inbound.poll());
+    } else if (needRepair && source != null && !source.equals(nodeId)) {
+      repair();
+    } else if (drained != null) {
+      drained.tryComplete();
+    }
+  }
+
+  private void done() {
+    busy = false;
+    kick();
+  }
+
+  /** The leader chains a batch of the outbox, commits it, and replicates it. */
+  private void commit() {
+    busy = true;
+    List<Pending> batch = new ArrayList<>(Math.min(MAX_BATCH, outbox.size()));
+    while (batch.size() < MAX_BATCH && !outbox.isEmpty()) {
+      batch.add(outbox.poll());
+    }
+    List<Entry> entries = new ArrayList<>(batch.size());
+    long seq = lastSeq;
+    String prev = lastHash;
+    for (Pending p : batch) {
+      seq++;
+      String hash = LedgerChain.hash(prev, seq, p.time, p.type, p.origin, p.subject, p.term, p.data);
+      entries.add(new Entry(seq, p.time, p.type, p.origin, p.subject, p.term, p.data, prev, hash));
+      prev = hash;
+    }
+    long myTerm = term;
+    insert(entries).onComplete(ar -> {
+      if (ar.succeeded()) {
+        advance(entries);
+        for (Pending p : batch) {
+          remember(p.eid);
+        }
+        JsonArray wire = new JsonArray(new ArrayList<>(entries.size()));
+        entries.forEach(e -> wire.add(e.toWire()));
+        vertx.eventBus().publish(LedgerAddresses.REPLICATE, new JsonObject().put("term", myTerm)
+            .put("leaderId", nodeId).put("entries", wire));
+      } else {
+        LOG.error("ledger append of {} event(s) failed", batch.size(), ar.cause());
+      }
+      for (Pending p : batch) {
+        if (p.msg == null) {
+          continue;
+        }
+        if (ar.succeeded()) {
+          p.msg.reply(new JsonObject().put("ok", true).put("seq", lastSeq));
+        } else {
+          new BusError(503, "LEDGER_UNAVAILABLE", "the ledger could not be written: " + ar.cause().getMessage())
+              .failOn(p.msg);
+        }
+      }
+      done();
+    });
+  }
+
+  private void remember(String eid) {
+    sequencedIds.add(eid);
+    if (sequencedIds.size() > REMEMBERED_IDS) {
+      var it = sequencedIds.iterator();
+      it.next();
+      it.remove();
+    }
+  }
+
+  /** A follower sends its oldest events to the leader; they leave the outbox once the leader has them. */
+  private void forward() {
+    String to = leaderId;
+    List<Pending> batch = new ArrayList<>(Math.min(MAX_BATCH, outbox.size()));
+    JsonArray wire = new JsonArray();
+    for (Pending p : outbox) {
+      if (batch.size() == MAX_BATCH) {
+        break;
+      }
+      batch.add(p);
+      wire.add(p.toWire());
+    }
+    forwarding = true;
+    vertx.eventBus().<JsonObject>request(LedgerAddresses.append(to), new JsonObject().put("events", wire), PEER)
+        .onComplete(ar -> {
+          forwarding = false;
+          if (ar.succeeded()) {
+            for (Pending p : batch) {
+              outbox.remove(p);
+              if (p.msg != null) {
+                p.msg.reply(new JsonObject().put("ok", true));
+              }
+            }
+            kick();
+          } else if (BusError.from(ar.cause()).status() == 400) {
+            // The leader refuses them for good (a bug, not a passing failure): log, drop, go on.
+            LOG.error("ledger: the leader refused {} event(s): {}", batch.size(), ar.cause().getMessage());
+            batch.forEach(outbox::remove);
+            kick();
+          } else {
+            LOG.debug("ledger: forwarding {} event(s) to {} failed: {}", batch.size(), to, ar.cause().getMessage());
+            retryLater();
+          }
+        });
+  }
+
+  private void retryLater() {
+    if (!retryScheduled) {
+      retryScheduled = true;
+      vertx.setTimer(RETRY_MS, id -> {
+        retryScheduled = false;
+        kick();
+      });
+    }
+  }
+
+  // ---- replication -------------------------------------------------------------------------------------
+
+  /** The leader's replication stream: committed batches, and a heartbeat with its head every second. */
+  private void onReplicate(Message<JsonObject> msg) {
+    JsonObject b = msg.body();
+    String from = b.getString("leaderId");
+    long t = b.getLong("term", 0L);
+    if (from == null || nodeId.equals(from) || t < sourceTerm || leading && ready) {
+      return;
+    }
+    source = from;
+    sourceTerm = t;
+    JsonArray entries = b.getJsonArray("entries");
+    if (entries != null) {
+      if (inbound.size() >= MAX_INBOUND) {
+        inbound.clear(); // too far behind: fetch instead
+        needRepair = true;
+      } else {
+        List<Entry> batch = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+          batch.add(Entry.fromWire(entries.getJsonObject(i)));
+        }
+        inbound.add(batch);
+      }
+    } else if (b.getLong("headSeq", 0L) != lastSeq || !lastHash.equals(b.getString("headHash"))) {
+      needRepair = true;
+    }
+    kick();
+  }
+
+  private void heartbeat() {
+    if (leading && ready) {
+      vertx.eventBus().publish(LedgerAddresses.REPLICATE, new JsonObject().put("term", term).put("leaderId", nodeId)
+          .put("headSeq", lastSeq).put("headHash", lastHash));
+    } else if (!outbox.isEmpty() || needRepair) {
+      kick();
+    }
+  }
+
+  /** A follower applies a replicated batch that continues its chain; anything else makes it repair. */
+  private void apply(List<Entry> batch) {
+    List<Entry> fresh = new ArrayList<>(batch.size());
+    for (Entry e : batch) {
+      if (e.seq() > lastSeq) {
+        fresh.add(e);
+      } else if (e.seq() == lastSeq && !e.hash().equals(lastHash)) {
+        needRepair = true; // our last entry is not the cluster's: repair finds where we forked
+        inbound.clear();
+        kick();
+        return;
+      }
+    }
+    if (fresh.isEmpty()) {
+      kick();
+      return;
+    }
+    String problem = continues(fresh);
+    if (problem != null) {
+      LOG.debug("ledger: replicated batch from seq {} not applied ({}); repairing", fresh.get(0).seq(), problem);
+      needRepair = true;
+      inbound.clear();
+      kick();
+      return;
+    }
+    busy = true;
+    insert(fresh).onComplete(ar -> {
+      if (ar.succeeded()) {
+        advance(fresh);
+      } else {
+        LOG.error("ledger: storing {} replicated entries failed", fresh.size(), ar.cause());
+        needRepair = true;
+      }
+      done();
+    });
+  }
+
+  /** @return why the entries do not continue this node's chain, {@code null} if they do */
+  private String continues(List<Entry> entries) {
+    long expected = lastSeq + 1;
+    String prev = lastHash;
+    for (Entry e : entries) {
+      if (e.seq() != expected) {
+        return "expected seq " + expected + ", got " + e.seq();
+      }
+      if (!prev.equals(e.prevHash())) {
+        return "entry " + e.seq() + " does not follow our entry " + (e.seq() - 1);
+      }
+      if (!e.hashOk()) {
+        return "entry " + e.seq() + " does not match its hash";
+      }
+      prev = e.hash();
+      expected++;
+    }
+    return null;
+  }
+
+  /** Fetches the entries after our head from {@link #source}, handling a checkpoint and a fork. */
+  private void repair() {
+    String from = source;
+    busy = true;
+    long myTerm = term;
+    vertx.eventBus().<JsonObject>request(LedgerAddresses.range(from), new JsonObject().put("after", lastSeq)
+            .put("limit", RANGE_LIMIT), PEER)
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.debug("ledger: fetching from {} failed: {}", from, ar.cause().getMessage());
+            busy = false;
+            if (leading && term == myTerm && !ready) {
+              LOG.warn("ledger: could not catch up from {} ({}); sequencing from our own head {}", from,
+                  ar.cause().getMessage(), lastSeq);
+              needRepair = false;
+              becomeReady(myTerm);
+            } else {
+              retryLater();
+            }
+            return;
+          }
+          JsonObject r = ar.result().body();
+          Future<Void> step;
+          if (r.getJsonObject("checkpoint") != null && r.getJsonObject("checkpoint").getLong("seq") > lastSeq) {
+            step = install(Checkpoint.fromJson(r.getJsonObject("checkpoint")));
+          } else {
+            List<Entry> entries = new ArrayList<>();
+            for (Object o : r.getJsonArray("entries", new JsonArray())) {
+              entries.add(Entry.fromWire((JsonObject) o));
+            }
+            if (entries.isEmpty() && r.getLong("headSeq", 0L) < lastSeq) {
+              step = resolveFork(from); // we hold entries beyond the source's head: a deposed leader's
+            } else if (entries.isEmpty()) {
+              needRepair = false;
+              step = Future.succeededFuture();
+            } else if (entries.get(0).seq() == lastSeq + 1 && !entries.get(0).prevHash().equals(lastHash)) {
+              step = resolveFork(from);
+            } else {
+              String problem = continues(entries);
+              if (problem != null) {
+                step = Future.failedFuture("the entries from " + from + " do not chain: " + problem);
+              } else {
+                step = insert(entries).onSuccess(v -> advance(entries));
+                if (entries.size() < RANGE_LIMIT) {
+                  needRepair = false;
+                }
+              }
+            }
+          }
+          step.onComplete(s -> {
+            if (s.failed()) {
+              LOG.warn("ledger: repair from {} failed: {}", from, s.cause().getMessage());
+            }
+            busy = false;
+            if (leading && term == myTerm && !ready && (!needRepair || s.failed())) {
+              needRepair = false;
+              becomeReady(myTerm);
+            } else if (s.failed()) {
+              retryLater();
+            } else {
+              kick();
+            }
+          });
+        });
   }
 
   /**
+   * Our chain and the source's differ after some entry: find the last entry we share (within the last
+   * {@value #RANGE_LIMIT}), move ours after it to {@code ledger_orphans}, and continue from there.
+   */
+  private Future<Void> resolveFork(String from) {
+    long after = Math.max(firstSeq - 1, lastSeq - RANGE_LIMIT);
+    var bus = vertx.eventBus();
+    return bus.<JsonObject>request(LedgerAddresses.range(from), new JsonObject().put("after", after)
+            .put("limit", RANGE_LIMIT), PEER)
+        .compose(theirs -> db.reader().preparedQuery("SELECT seq, hash FROM ledger WHERE seq > ? ORDER BY seq")
+            .execute(Tuple.of(after)).map(ours -> {
+              Map<Long, String> mine = new HashMap<>();
+              ours.forEach(r -> mine.put(r.getLong("seq"), r.getString("hash")));
+              long forkAt = after + 1;
+              for (Object o : theirs.body().getJsonArray("entries", new JsonArray())) {
+                JsonObject e = (JsonObject) o;
+                if (!e.getString("hash").equals(mine.get(e.getLong("seq")))) {
+                  break;
+                }
+                forkAt = e.getLong("seq") + 1;
+              }
+              return forkAt;
+            }))
+        .compose(this::orphanFrom);
+  }
+
+  private Future<Void> orphanFrom(long seq) {
+    long now = System.currentTimeMillis();
+    return db.write(conn -> conn.preparedQuery("INSERT INTO ledger_orphans (" + COLUMNS + ", orphaned_at) SELECT "
+            + COLUMNS + ", ? FROM ledger WHERE seq >= ?").execute(Tuple.of(now, seq))
+        .compose(ins -> conn.preparedQuery("DELETE FROM ledger WHERE seq >= ?").execute(Tuple.of(seq))
+            .map(RowSet::rowCount))
+        .compose(n -> conn.preparedQuery("SELECT hash FROM ledger WHERE seq = ?").execute(Tuple.of(seq - 1))
+            .map(rows -> {
+              String prev = rows.size() > 0 ? rows.iterator().next().getString("hash")
+                  : checkpoint != null && checkpoint.seq() == seq - 1 ? checkpoint.hash() : LedgerChain.GENESIS;
+              return new Object[] {n, prev};
+            })))
+        .map(res -> {
+          int moved = (Integer) res[0];
+          LOG.warn("ledger: our entries from seq {} are not the cluster's; moved {} to ledger_orphans", seq, moved);
+          lastSeq = seq - 1;
+          lastHash = (String) res[1];
+          needRepair = true;
+          outbox.add(local(new JsonObject().put("type", LedgerEventTypes.LEDGER_ENTRIES_ORPHANED)
+              .put("subject", nodeId).put("data", new JsonObject().put("fromSeq", seq).put("entries", moved)), null));
+          return null;
+        });
+  }
+
+  /** The source pruned past our head: take its checkpoint and drop our older entries (pruned cluster-wide). */
+  private Future<Void> install(Checkpoint cp) {
+    if (!cp.signatureOk()) {
+      return Future.failedFuture("the checkpoint at seq " + cp.seq() + " from " + cp.nodeId() + " is not signed "
+          + "by the key it names");
+    }
+    return db.write(conn -> conn.preparedQuery("INSERT OR REPLACE INTO ledger_checkpoints (seq, hash, time, pruned, "
+            + "node_id, public_key, signature) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(cp.toTuple())
+        .compose(v -> conn.preparedQuery("DELETE FROM ledger WHERE seq <= ?").execute(Tuple.of(cp.seq()))))
+        .onSuccess(v -> {
+          LOG.info("ledger: took the checkpoint at seq {} from {}", cp.seq(), cp.nodeId());
+          checkpoint = cp;
+          lastSeq = cp.seq();
+          lastHash = cp.hash();
+          firstSeq = cp.seq() + 1;
+        })
+        .mapEmpty();
+  }
+
+  /** Serves another node's repair: entries after a seq, oldest first, and our checkpoint if it is needed. */
+  private void onRange(Message<JsonObject> msg) {
+    long after = msg.body().getLong("after", 0L);
+    int limit = Math.max(1, Math.min(RANGE_LIMIT, msg.body().getInteger("limit", RANGE_LIMIT)));
+    JsonObject reply = new JsonObject().put("headSeq", lastSeq).put("headHash", lastHash);
+    if (after + 1 < firstSeq && checkpoint != null) {
+      msg.reply(reply.put("checkpoint", checkpoint.toJson()).put("entries", new JsonArray()));
+      return;
+    }
+    db.reader().preparedQuery("SELECT " + COLUMNS + " FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?")
+        .execute(Tuple.of(after, limit))
+        .onSuccess(rows -> {
+          JsonArray out = new JsonArray(new ArrayList<>(rows.size()));
+          rows.forEach(r -> out.add(Entry.of(r).toWire()));
+          msg.reply(reply.put("entries", out));
+        })
+        .onFailure(err -> new BusError(503, "LEDGER_UNAVAILABLE", err.getMessage()).failOn(msg));
+  }
+
+  // ---- storage -----------------------------------------------------------------------------------------
+
+  private Future<Void> insert(List<Entry> entries) {
+    List<Tuple> rows = new ArrayList<>(entries.size());
+    entries.forEach(e -> rows.add(e.toTuple()));
+    return db.write(conn -> conn.preparedQuery("INSERT INTO ledger (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, "
+        + "?, ?)").executeBatch(rows)).mapEmpty();
+  }
+
+  /** Moves the head past committed entries and tells this node's listeners. */
+  private void advance(List<Entry> entries) {
+    Entry last = entries.get(entries.size() - 1);
+    lastSeq = last.seq();
+    lastHash = last.hash();
+    JsonArray committed = new JsonArray(new ArrayList<>(entries.size()));
+    entries.forEach(e -> committed.add(e.toJson()));
+    vertx.eventBus().publish(LedgerAddresses.COMMITTED, new JsonObject().put("entries", committed), LOCAL);
+  }
+
+  // ---- retention ---------------------------------------------------------------------------------------
+
+  /** Prunes entries beyond the retention limits, leaving a signed checkpoint for the chain after them. */
+  private void prune() {
+    prune(null);
+  }
+
+  private void prune(Message<JsonObject> msg) {
+    if (busy) {
+      if (msg != null) {
+        vertx.setTimer(20, id -> prune(msg));
+      }
+      return;
+    }
+    long byCount = retention.maxEntries() > 0 ? lastSeq - retention.maxEntries() : 0;
+    long cutoff = retention.maxAgeMs() > 0 ? System.currentTimeMillis() - retention.maxAgeMs() : Long.MIN_VALUE;
+    busy = true;
+    db.reader().preparedQuery("SELECT COALESCE(MAX(seq), 0) AS s FROM ledger WHERE time < ?").execute(
+            Tuple.of(cutoff))
+        .compose(rows -> {
+          long cut = Math.min(lastSeq, Math.max(byCount, rows.iterator().next().getLong("s")));
+          if (cut < firstSeq) {
+            return Future.succeededFuture();
+          }
+          return db.write(conn -> conn.preparedQuery("SELECT hash FROM ledger WHERE seq = ?").execute(Tuple.of(cut))
+              .compose(h -> {
+                String hash = h.iterator().next().getString("hash");
+                long pruned = (checkpoint == null ? 0 : checkpoint.pruned()) + (cut - firstSeq + 1);
+                long now = System.currentTimeMillis();
+                Checkpoint cp = new Checkpoint(cut, hash, now, pruned, nodeId, signer.publicKey(),
+                    signer.sign(cut, hash, now, pruned));
+                return conn.preparedQuery("INSERT OR REPLACE INTO ledger_checkpoints (seq, hash, time, pruned, "
+                        + "node_id, public_key, signature) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(cp.toTuple())
+                    .compose(v -> conn.preparedQuery("DELETE FROM ledger WHERE seq <= ?").execute(Tuple.of(cut)))
+                    .map(v -> cp);
+              }))
+              .onSuccess(cp -> {
+                LOG.info("ledger: pruned entries {} to {}; signed checkpoint at seq {}", firstSeq, cp.seq(), cp.seq());
+                checkpoint = cp;
+                firstSeq = cp.seq() + 1;
+              })
+              .mapEmpty();
+        })
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.error("ledger: pruning failed", ar.cause());
+          }
+          if (msg != null) {
+            if (ar.succeeded()) {
+              msg.reply(new JsonObject().put("checkpoint", checkpoint == null ? null : checkpoint.toJson())
+                  .put("firstSeq", firstSeq));
+            } else {
+              new BusError(503, "LEDGER_UNAVAILABLE", ar.cause().getMessage()).failOn(msg);
+            }
+          }
+          done();
+        });
+  }
+
+  // ---- reading -----------------------------------------------------------------------------------------
+
+  /**
    * Entries newest first, filtered by type, subject and time; the cursor is the seq to continue below. With
-   * {@code after}, the entries after that seq, oldest first (for followers and the live event stream).
+   * {@code after}, the entries after that seq, oldest first (for the live event stream and exports).
    */
   private void onQuery(Message<JsonObject> msg) {
     JsonObject q = msg.body() == null ? new JsonObject() : msg.body();
@@ -181,123 +957,92 @@ public final class LedgerVerticle extends VerticleBase {
       long last = -1;
       for (Row r : rows) {
         last = r.getLong("seq");
-        out.add(entryJson(r));
+        out.add(Entry.of(r).toJson());
       }
-      msg.reply(new JsonObject().put("entries", out).put("nextCursor", out.size() == limit ? last : null));
+      msg.reply(new JsonObject().put("entries", out).put("nextCursor", out.size() == limit ? last : null)
+          .put("headSeq", lastSeq));
     }).onFailure(err -> new BusError(503, "LEDGER_UNAVAILABLE", err.getMessage()).failOn(msg));
   }
 
-  private static final String COLUMNS = "seq, time, type, node_id, subject, term, data, prev_hash, hash";
-
-  /** An entry's public JSON (docs/rest.md). */
-  static JsonObject entryJson(Row r) {
-    return entryJson(r.getLong("seq"), r.getLong("time"), r.getString("type"), r.getString("node_id"),
-        r.getString("subject"), r.getLong("term"), r.getString("data"), r.getString("prev_hash"),
-        r.getString("hash"));
+  private void onRecorded(Message<JsonObject> msg) {
+    if (leading && !ready) {
+      waitingForReady.add(msg);
+      return;
+    }
+    JsonArray subjects = msg.body().getJsonArray("subjects", new JsonArray());
+    JsonArray types = msg.body().getJsonArray("types", new JsonArray());
+    if (subjects.isEmpty() || types.isEmpty()) {
+      msg.reply(new JsonObject().put("recorded", new JsonArray()));
+      return;
+    }
+    String typeMarks = String.join(", ", java.util.Collections.nCopies(types.size(), "?"));
+    List<Future<RowSet<Row>>> parts = new ArrayList<>();
+    for (int i = 0; i < subjects.size(); i += 500) {
+      List<Object> chunk = subjects.getList().subList(i, Math.min(subjects.size(), i + 500));
+      Tuple args = Tuple.tuple();
+      chunk.forEach(args::addValue);
+      types.forEach(args::addValue);
+      parts.add(db.reader().preparedQuery("SELECT DISTINCT subject FROM ledger WHERE subject IN ("
+          + String.join(", ", java.util.Collections.nCopies(chunk.size(), "?")) + ") AND type IN (" + typeMarks
+          + ")").execute(args));
+    }
+    Future.all(parts).onSuccess(all -> {
+      JsonArray out = new JsonArray();
+      for (Future<RowSet<Row>> f : parts) {
+        f.result().forEach(r -> out.add(r.getString("subject")));
+      }
+      msg.reply(new JsonObject().put("recorded", out));
+    }).onFailure(err -> new BusError(503, "LEDGER_UNAVAILABLE", err.getMessage()).failOn(msg));
   }
 
-  static JsonObject entryJson(long seq, long time, String type, String nodeId, String subject, long term,
-      String data, String prevHash, String hash) {
-    return new JsonObject().put("seq", seq).put("time", Instant.ofEpochMilli(time).toString())
-        .put("type", type).put("nodeId", nodeId).put("subject", subject).put("term", term)
-        .put("data", new JsonObject(data)).put("prevHash", prevHash).put("hash", hash);
-  }
-
-  /** Walks the whole chain in order, recomputing every hash; reports the first broken link. */
+  /** Walks the whole chain in order from the checkpoint (if any), recomputing every hash. */
   private void onVerify(Message<JsonObject> msg) {
-    verifyFrom(0, LedgerChain.GENESIS, 0).onSuccess(msg::reply)
+    Checkpoint cp = checkpoint;
+    Future<JsonObject> walk;
+    if (cp != null && !cp.signatureOk()) {
+      walk = Future.succeededFuture(new JsonObject().put("ok", false).put("entries", 0)
+          .put("firstBroken", new JsonObject().put("seq", cp.seq())
+              .put("reason", "the checkpoint's signature does not verify (it was altered)")));
+    } else {
+      walk = verifyFrom(cp == null ? 0 : cp.seq(), cp == null ? LedgerChain.GENESIS : cp.hash(), 0);
+    }
+    walk.map(r -> cp == null ? r : r.put("checkpoint", new JsonObject().put("seq", cp.seq())
+            .put("pruned", cp.pruned()).put("signedBy", cp.nodeId())))
+        .onSuccess(msg::reply)
         .onFailure(err -> new BusError(503, "LEDGER_UNAVAILABLE", err.getMessage()).failOn(msg));
   }
 
-  private static final int VERIFY_PAGE = 2_000;
-
   private Future<JsonObject> verifyFrom(long afterSeq, String prev, long checked) {
-    return db.reader().preparedQuery("SELECT " + COLUMNS + " FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?").execute(Tuple.of(afterSeq, VERIFY_PAGE))
+    return db.reader().preparedQuery("SELECT " + COLUMNS + " FROM ledger WHERE seq > ? ORDER BY seq LIMIT ?")
+        .execute(Tuple.of(afterSeq, VERIFY_PAGE))
         .compose(rows -> {
           long expected = afterSeq + 1;
           String p = prev;
           long n = checked;
           long last = afterSeq;
           for (Row r : rows) {
-            long seq = r.getLong("seq");
+            Entry e = Entry.of(r);
             String reason = null;
-            if (seq != expected) {
-              reason = "entries " + expected + " to " + (seq - 1) + " are missing";
-            } else if (!p.equals(r.getString("prev_hash"))) {
+            if (e.seq() != expected) {
+              reason = "entries " + expected + " to " + (e.seq() - 1) + " are missing";
+            } else if (!p.equals(e.prevHash())) {
               reason = "its previous-hash does not match the entry before it";
-            } else if (!LedgerChain.hash(p, seq, r.getLong("time"), r.getString("type"), r.getString("node_id"),
-                r.getString("subject"), r.getLong("term"), r.getString("data")).equals(r.getString("hash"))) {
+            } else if (!e.hashOk()) {
               reason = "its contents do not match its hash (the entry was altered)";
             }
             if (reason != null) {
               return Future.succeededFuture(new JsonObject().put("ok", false).put("entries", n)
-                  .put("firstBroken", new JsonObject().put("seq", seq).put("reason", reason)));
+                  .put("firstBroken", new JsonObject().put("seq", e.seq()).put("reason", reason)));
             }
-            p = r.getString("hash");
-            expected = seq + 1;
-            last = seq;
+            p = e.hash();
+            expected = e.seq() + 1;
+            last = e.seq();
             n++;
           }
           if (rows.size() < VERIFY_PAGE) {
             return Future.succeededFuture(new JsonObject().put("ok", true).put("entries", n));
           }
           return verifyFrom(last, p, n);
-        });
-  }
-
-  private void flush() {
-    if (writing || queue.isEmpty()) {
-      if (!writing && drained != null) {
-        drained.tryComplete();
-      }
-      return;
-    }
-    List<Pending> batch = new ArrayList<>(queue.subList(0, Math.min(MAX_BATCH, queue.size())));
-    queue.subList(0, batch.size()).clear();
-    writing = true;
-    // Chain the batch; the head moves only once the batch is committed.
-    List<Tuple> rows = new ArrayList<>(batch.size());
-    long seq = lastSeq;
-    String prev = lastHash;
-    for (Pending p : batch) {
-      seq++;
-      String hash = LedgerChain.hash(prev, seq, p.time, p.type, nodeId, p.subject, p.term, p.data);
-      rows.add(Tuple.tuple().addLong(seq).addLong(p.time).addString(p.type).addString(nodeId)
-          .addString(p.subject).addLong(p.term).addString(p.data).addString(prev).addString(hash));
-      prev = hash;
-    }
-    long newSeq = seq;
-    String newHash = prev;
-    db.write(conn -> conn.preparedQuery("INSERT INTO ledger (seq, time, type, node_id, subject, term, data, "
-            + "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)").executeBatch(rows))
-        .onComplete(ar -> {
-          writing = false;
-          if (ar.succeeded()) {
-            lastSeq = newSeq;
-            lastHash = newHash;
-            JsonArray committed = new JsonArray(new ArrayList<>(rows.size()));
-            for (Tuple t : rows) {
-              committed.add(entryJson(t.getLong(0), t.getLong(1), t.getString(2), t.getString(3), t.getString(4),
-                  t.getLong(5), t.getString(6), t.getString(7), t.getString(8)));
-            }
-            vertx.eventBus().publish(LedgerAddresses.COMMITTED, new JsonObject().put("entries", committed),
-                new DeliveryOptions().setLocalOnly(true));
-          }
-          for (Pending p : batch) {
-            if (p.msg == null) {
-              continue;
-            }
-            if (ar.succeeded()) {
-              p.msg.reply(new JsonObject().put("ok", true));
-            } else {
-              new BusError(503, "LEDGER_UNAVAILABLE", "the ledger could not be written: " + ar.cause().getMessage())
-                  .failOn(p.msg);
-            }
-          }
-          if (ar.failed()) {
-            LOG.error("ledger append of {} event(s) failed", batch.size(), ar.cause());
-          }
-          flush();
         });
   }
 }

@@ -25,7 +25,8 @@ record Migration(int version, String name, List<String> statements, String check
       "V1__node_runs.sql",
       "V2__ledger.sql",
       "V3__tasks.sql",
-      "V4__ledger_chain.sql");
+      "V4__ledger_chain.sql",
+      "V5__ledger_replication.sql");
 
   static List<Migration> all() {
     List<Migration> out = new ArrayList<>();

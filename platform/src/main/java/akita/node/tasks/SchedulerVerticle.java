@@ -53,6 +53,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final long TIMEOUT_GRACE_MS = 1_000;
   private static final long FLUSH_MS = 2;
   private static final int FLUSH_MAX = 512;
+  /** How far back a new leader checks that task ends were recorded in the ledger. */
+  private static final long RECENT_ENDS_MS = 15 * 60_000;
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
   private static final DeliveryOptions LEDGER_DELIVERY = new DeliveryOptions().setLocalOnly(true)
       .setSendTimeout(60_000);
@@ -192,6 +194,7 @@ public final class SchedulerVerticle extends VerticleBase {
           LOG.info("scheduler active (term {}): {} task(s) known, {} queued, {} worker(s)", myTerm, tasks.size(),
               queue.size(), workers.size());
           schedulePump();
+          recordMissingEnds(myTerm);
         })
         .onFailure(err -> {
           if (term == myTerm) {
@@ -923,6 +926,48 @@ public final class SchedulerVerticle extends VerticleBase {
       }
       bus.send(address, new JsonObject().put("tasks", ended));
     });
+  }
+
+  /**
+   * The ledger records each task's end exactly once: the end is stored first and recorded after, so a leader
+   * that died between the two leaves it unrecorded. The next leader records those ends (marked
+   * {@code "recovered": true}) for the tasks that ended in the last {@value #RECENT_ENDS_MS} ms.
+   */
+  private void recordMissingEnds(long myTerm) {
+    long since = System.currentTimeMillis() - RECENT_ENDS_MS;
+    List<Task> ended = tasks.values().stream().filter(t -> t.state().terminal() && t.finishedAt() >= since)
+        .toList();
+    if (ended.isEmpty()) {
+      return;
+    }
+    JsonArray ids = new JsonArray(ended.stream().map(Task::id).collect(java.util.stream.Collectors.toList()));
+    vertx.eventBus().<JsonObject>request(LedgerAddresses.RECORDED, new JsonObject().put("subjects", ids)
+            .put("types", new JsonArray().add(LedgerEventTypes.TASK_COMPLETED).add(LedgerEventTypes.TASK_FAILED)
+                .add(LedgerEventTypes.TASK_CANCELLED)), LEDGER_DELIVERY)
+        .onSuccess(r -> {
+          if (term != myTerm) {
+            return;
+          }
+          Set<String> recorded = new HashSet<>();
+          r.body().getJsonArray("recorded").forEach(o -> recorded.add((String) o));
+          JsonArray entries = new JsonArray();
+          for (Task t : ended) {
+            if (!recorded.contains(t.id())) {
+              JsonObject e = new JsonObject().put("id", t.id()).put("taskType", t.spec().type())
+                  .put("state", t.state().name()).put("attempt", t.attempt()).put("nodeId", t.nodeId())
+                  .put("reason", t.reason()).put("submittedAt", t.submittedAt()).put("at", t.finishedAt())
+                  .put("recovered", true);
+              entries.add(new JsonObject().put("type", LedgerEventTypes.forTaskMove(null, t.state().name()))
+                  .put("subject", t.id()).put("term", myTerm).put("data", e));
+            }
+          }
+          if (!entries.isEmpty()) {
+            LOG.info("recording the end of {} task(s) that the previous leader stored but did not record",
+                entries.size());
+            vertx.eventBus().send(LedgerAddresses.APPEND, new JsonObject().put("events", entries), LOCAL);
+          }
+        })
+        .onFailure(err -> LOG.warn("could not check the ledger for unrecorded task ends: {}", err.getMessage()));
   }
 
   /** Publishes the scheduler's figures on this node ({@link TaskAddresses#STATS}), once a second. */

@@ -202,6 +202,11 @@ public final class Task {
     result = r;
   }
 
+  /** @return when the task ended (epoch ms), 0 while it has not */
+  long finishedAt() {
+    return finishedAt;
+  }
+
   /** @return the last attempt's error, {@code null} if none */
   JsonObject error() {
     return error;

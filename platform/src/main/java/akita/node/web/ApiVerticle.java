@@ -15,6 +15,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -43,6 +44,7 @@ public final class ApiVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
   /** How long the API waits for a service on the event bus before answering 503. */
   private static final long BUS_TIMEOUT_MS = 10_000;
+  private static final int EXPORT_PAGE = 1_000;
   private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
   private final NodeConfig.Api cfg;
@@ -116,6 +118,7 @@ public final class ApiVerticle extends VerticleBase {
         .onFailure(err -> ctx.fail(ApiError.from(BusError.from(err)))));
     router.post(PREFIX + "/tasks/:id/cancel").handler(this::cancelTask);
     router.get(PREFIX + "/ledger").handler(this::ledger);
+    router.get(PREFIX + "/ledger/export").handler(this::exportLedger);
     router.get(PREFIX + "/ledger/verify").handler(ctx -> ask(LedgerAddresses.VERIFY, new JsonObject())
         .onSuccess(r -> Errors.json(ctx, 200, r)).onFailure(ctx::fail));
     router.get(PREFIX + "/plugins").handler(this::plugins);
@@ -315,7 +318,72 @@ public final class ApiVerticle extends VerticleBase {
         throw ApiError.INVALID_PARAMETER.with("query parameter 'cursor' must be the nextCursor of a previous page");
       }
     }
+    Long after = seqParam(ctx, "after");
+    if (after != null) {
+      q.put("after", after);
+    }
     ask(LedgerAddresses.QUERY, q).onSuccess(r -> Errors.json(ctx, 200, r)).onFailure(ctx::fail);
+  }
+
+  private static Long seqParam(RoutingContext ctx, String name) {
+    String v = ctx.request().getParam(name);
+    if (v == null) {
+      return null;
+    }
+    try {
+      long seq = Long.parseLong(v);
+      if (seq >= 0) {
+        return seq;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw ApiError.INVALID_PARAMETER.with("query parameter '" + name + "' must be a ledger seq (0 or more)");
+  }
+
+  /** The ledger as JSON lines, oldest first, from after a seq: one page at a time, paced by the client. */
+  private void exportLedger(RoutingContext ctx) {
+    Long after = seqParam(ctx, "after");
+    long limit = ctx.request().getParam("limit") == null ? Long.MAX_VALUE
+        : Bodies.intParam(ctx, "limit", 1000, 1, Integer.MAX_VALUE);
+    ctx.response().setChunked(true).putHeader("Content-Type", "application/x-ndjson");
+    exportPage(ctx, after == null ? 0 : after, limit);
+  }
+
+  private void exportPage(RoutingContext ctx, long after, long left) {
+    var response = ctx.response();
+    if (left <= 0 || response.closed()) {
+      response.end();
+      return;
+    }
+    int page = (int) Math.min(EXPORT_PAGE, left);
+    ask(LedgerAddresses.QUERY, new JsonObject().put("after", after).put("limit", page)).onSuccess(r -> {
+      JsonArray entries = r.getJsonArray("entries");
+      if (entries.isEmpty()) {
+        response.end();
+        return;
+      }
+      StringBuilder lines = new StringBuilder(entries.size() * 300);
+      long last = after;
+      for (Object o : entries) {
+        lines.append(((JsonObject) o).encode()).append('\n');
+        last = ((JsonObject) o).getLong("seq");
+      }
+      long next = last;
+      response.write(lines.toString()).onComplete(w -> {
+        if (w.failed() || entries.size() < page) {
+          response.end();
+        } else {
+          exportPage(ctx, next, left - entries.size());
+        }
+      });
+    }).onFailure(err -> {
+      if (response.headWritten()) {
+        response.reset(); // the client sees a broken transfer, not a short file that looks whole
+      } else {
+        ctx.fail(err);
+      }
+    });
   }
 
   /** Every plugin in the cluster: what each node runs (from its announcements) and what is deployed. */

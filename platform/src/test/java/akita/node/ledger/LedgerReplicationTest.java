@@ -1,0 +1,287 @@
+package akita.node.ledger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import akita.node.boot.Node;
+import akita.node.config.ConfigOption;
+import akita.node.storage.Database;
+import akita.node.testing.Http;
+import akita.node.testing.TestNodes;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The cluster ledger on three real nodes in this JVM: the leader sequences, every node holds the same chain,
+ * a node that was down catches up, a deposed leader's extra entries are set aside, and the chain continues
+ * across a failover.
+ */
+class LedgerReplicationTest {
+
+  @TempDir
+  Path dir;
+
+  private final List<Node> nodes = new ArrayList<>();
+  private final List<Map<ConfigOption, String>> flags = new ArrayList<>();
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (int i = nodes.size() - 1; i >= 0; i--) {
+      TestNodes.stop(nodes.get(i));
+    }
+  }
+
+  private void startThree() throws Exception {
+    String cluster = TestNodes.uniqueCluster();
+    StringBuilder members = new StringBuilder();
+    for (int i = 0; i < 3; i++) {
+      Map<ConfigOption, String> f = TestNodes.flags(dir.resolve("n" + i), cluster);
+      f.put(ConfigOption.NODE_NAME, "n" + i);
+      f.put(ConfigOption.EXPECTED_MEMBERS, "2");
+      f.put(ConfigOption.HEARTBEAT_INTERVAL_MS, "200");
+      flags.add(f);
+      members.append(members.length() == 0 ? "" : ",").append("127.0.0.1:").append(f.get(ConfigOption.HZ_PORT));
+    }
+    for (Map<ConfigOption, String> f : flags) {
+      f.put(ConfigOption.MEMBERS, members.toString());
+      nodes.add(TestNodes.start(f, Map.of()));
+    }
+    awaitTrue("a leader", () -> leaderIndex() >= 0);
+  }
+
+  private int leaderIndex() {
+    for (int i = 0; i < nodes.size(); i++) {
+      Node n = nodes.get(i);
+      if (n != null) {
+        try {
+          if (Http.get(api(n) + "/status").json().getBoolean("isLeader")) {
+            return i;
+          }
+        } catch (Exception e) {
+          // not answering yet
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static String api(Node n) {
+    return "http://127.0.0.1:" + n.apiPort() + "/api/v1";
+  }
+
+  private static JsonObject ask(Node n, String address, JsonObject body) throws Exception {
+    return n.vertx().eventBus().<JsonObject>request(address, body).toCompletionStage().toCompletableFuture()
+        .get(20, TimeUnit.SECONDS).body();
+  }
+
+  /** @return the node's head: the newest entry's seq and hash */
+  private static JsonObject head(Node n) throws Exception {
+    JsonArray e = ask(n, LedgerAddresses.QUERY, new JsonObject().put("limit", 1)).getJsonArray("entries");
+    return e.isEmpty() ? new JsonObject().put("seq", 0L) : e.getJsonObject(0);
+  }
+
+  private static void awaitTrue(String what, BooleanSupplier p) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!p.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("never happened: " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /** Waits until every running node has the same head, and returns it. */
+  private JsonObject awaitSameHead() throws Exception {
+    awaitTrue("every node has the leader's head", () -> {
+      try {
+        JsonObject first = null;
+        for (Node n : nodes) {
+          if (n == null) {
+            continue;
+          }
+          JsonObject h = head(n);
+          if (first == null) {
+            first = h;
+          } else if (!first.getLong("seq").equals(h.getLong("seq"))
+              || !String.valueOf(first.getString("hash")).equals(h.getString("hash"))) {
+            return false;
+          }
+        }
+        return true;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    return head(nodes.stream().filter(n -> n != null).findFirst().orElseThrow());
+  }
+
+  private List<String> runTasks(Node via, int n) throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      JsonObject t = Http.post(api(via) + "/tasks", new JsonObject().put("type", "echo")
+          .put("payload", new JsonObject().put("i", i)).encode()).json();
+      ids.add(t.getString("id"));
+    }
+    for (String id : ids) {
+      awaitTrue("task " + id + " completes", () -> {
+        try {
+          return "COMPLETED".equals(Http.get(api(via) + "/tasks/" + id).json().getString("state"));
+        } catch (Exception e) {
+          return false;
+        }
+      });
+    }
+    return ids;
+  }
+
+  /** @return how many entries of a type each subject has on a node */
+  private static Map<String, Integer> countByType(Node n, String type) throws Exception {
+    Map<String, Integer> out = new HashMap<>();
+    Long cursor = null;
+    do {
+      JsonObject q = new JsonObject().put("type", type).put("limit", 500);
+      if (cursor != null) {
+        q.put("cursor", cursor);
+      }
+      JsonObject page = ask(n, LedgerAddresses.QUERY, q);
+      page.getJsonArray("entries").forEach(o -> out.merge(((JsonObject) o).getString("subject"), 1, Integer::sum));
+      cursor = page.getLong("nextCursor");
+    } while (cursor != null);
+    return out;
+  }
+
+  private void assertVerifies(Node n) throws Exception {
+    JsonObject v = Http.get(api(n) + "/ledger/verify").json();
+    assertTrue(v.getBoolean("ok"), "verify on " + n.context().name() + ": " + v.encode());
+  }
+
+  /**
+   * Verifies task events from the leader reach every node's ledger in one chain, each task's end recorded
+   * once, and that after the leader stops the next leader continues the same chain.
+   */
+  @Test
+  void everyNodeHoldsTheSameChainAcrossAFailover() throws Exception {
+    startThree();
+    int leader = leaderIndex();
+    Node follower = nodes.get((leader + 1) % 3);
+    List<String> first = runTasks(follower, 20);
+    awaitSameHead();
+    for (Node n : nodes) {
+      Map<String, Integer> completed = countByType(n, LedgerEventTypes.TASK_COMPLETED);
+      for (String id : first) {
+        assertEquals(1, completed.getOrDefault(id, 0), "TASK_COMPLETED of " + id + " on " + n.context().name());
+      }
+      assertVerifies(n);
+    }
+    // Task events come in order for each task.
+    JsonArray events = Http.get(api(follower) + "/ledger?subject=" + first.get(0) + "&limit=20").json()
+        .getJsonArray("entries");
+    List<String> types = new ArrayList<>();
+    for (int i = events.size() - 1; i >= 0; i--) {
+      types.add(events.getJsonObject(i).getString("type"));
+    }
+    assertEquals(List.of("TASK_SUBMITTED", "TASK_ASSIGNED", "TASK_STARTED", "TASK_COMPLETED"), types);
+
+    TestNodes.stop(nodes.get(leader));
+    nodes.set(leader, null);
+    awaitTrue("a new leader", () -> leaderIndex() >= 0);
+    List<String> second = runTasks(follower, 10);
+    JsonObject head = awaitSameHead();
+    for (Node n : nodes) {
+      if (n == null) {
+        continue;
+      }
+      Map<String, Integer> completed = countByType(n, LedgerEventTypes.TASK_COMPLETED);
+      for (String id : second) {
+        assertEquals(1, completed.getOrDefault(id, 0), "TASK_COMPLETED of " + id);
+      }
+      assertVerifies(n);
+      assertTrue(Http.get(api(n) + "/ledger/verify").json().getLong("entries") >= head.getLong("seq"));
+    }
+  }
+
+  /** Verifies a node that was down while 500 events were recorded fetches them when it returns, and verifies. */
+  @Test
+  void aNodeThatWasDownCatchesUp() throws Exception {
+    startThree();
+    int leader = leaderIndex();
+    int down = (leader + 2) % 3;
+    awaitSameHead();
+    TestNodes.stop(nodes.get(down));
+    nodes.set(down, null);
+    JsonArray events = new JsonArray();
+    for (int i = 0; i < 500; i++) {
+      events.add(new JsonObject().put("type", "TEST_EVENT").put("subject", "e" + i)
+          .put("data", new JsonObject().put("i", i)));
+    }
+    ask(nodes.get(leader), LedgerAddresses.APPEND, new JsonObject().put("events", events));
+    long leaderHead = head(nodes.get(leader)).getLong("seq");
+    nodes.set(down, TestNodes.start(flags.get(down), Map.of()));
+    JsonObject head = awaitSameHead();
+    assertTrue(head.getLong("seq") >= leaderHead);
+    assertEquals(500, countByType(nodes.get(down), "TEST_EVENT").size());
+    assertVerifies(nodes.get(down));
+  }
+
+  /**
+   * Verifies a node holding an entry the cluster's chain lacks (as a deposed leader's last write would be)
+   * moves it to ledger_orphans on rejoining, takes the cluster's chain, and verifies.
+   */
+  @Test
+  void aForkedEntryIsSetAsideOnRejoin() throws Exception {
+    startThree();
+    int leader = leaderIndex();
+    int forked = (leader + 1) % 3;
+    JsonObject before = awaitSameHead();
+    TestNodes.stop(nodes.get(forked));
+    nodes.set(forked, null);
+    // Behind the stopped node's back: one more entry, properly chained, that the cluster never had.
+    long seq = before.getLong("seq") + 1;
+    long time = System.currentTimeMillis();
+    String hash = LedgerChain.hash(before.getString("hash"), seq, time, "FORKED", "ghost", null, 0, "{}");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:"
+        + dir.resolve("n" + forked).resolve(Database.FILE_NAME))) {
+      c.createStatement().executeUpdate("INSERT INTO ledger (seq, time, type, node_id, subject, term, data, prev_hash, "
+          + "hash) VALUES (" + seq + ", " + time + ", 'FORKED', 'ghost', NULL, 0, '{}', '" + before.getString("hash")
+          + "', '" + hash + "')");
+    }
+    // The cluster moves on without it.
+    JsonArray events = new JsonArray();
+    for (int i = 0; i < 5; i++) {
+      events.add(new JsonObject().put("type", "TEST_EVENT").put("subject", "after" + i));
+    }
+    ask(nodes.get(leader), LedgerAddresses.APPEND, new JsonObject().put("events", events));
+    nodes.set(forked, TestNodes.start(flags.get(forked), Map.of()));
+    awaitSameHead();
+    assertEquals(0, countByType(nodes.get(forked), "FORKED").size());
+    assertVerifies(nodes.get(forked));
+    awaitTrue("the orphaned entry is recorded", () -> {
+      try {
+        return countByType(nodes.get(leader), LedgerEventTypes.LEDGER_ENTRIES_ORPHANED).size() == 1;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    TestNodes.stop(nodes.get(forked));
+    nodes.set(forked, null);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:"
+        + dir.resolve("n" + forked).resolve(Database.FILE_NAME));
+        ResultSet rs = c.createStatement().executeQuery("SELECT type FROM ledger_orphans")) {
+      assertTrue(rs.next());
+      assertEquals("FORKED", rs.getString(1));
+    }
+  }
+}
