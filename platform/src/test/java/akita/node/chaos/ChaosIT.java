@@ -1,6 +1,5 @@
 package akita.node.chaos;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akita.node.testing.ProcessCluster;
@@ -46,17 +45,11 @@ class ChaosIT {
     }
   }
 
-  private static void assertClean(ChaosReport.Row row) {
-    assertEquals(0, row.lost(), () -> "lost tasks: " + row.problems());
-    assertEquals(0, row.duplicated(), () -> "duplicated completions: " + row.problems());
-    assertTrue(row.problems().isEmpty(), () -> String.join("\n", row.problems()));
-  }
-
   /** Verifies kill -9 of the leader, N times in a row, each time restarting it so it rejoins. */
   @Test
   @Order(1)
   void leaderKilledRepeatedly() throws Exception {
-    assertClean(scenario.run("leader-kill-x" + settings.leaderKills(), (c, marks) -> {
+    ChaosScenario.assertClean(scenario.run("leader-kill-x" + settings.leaderKills(), (c, marks) -> {
       for (int k = 1; k <= settings.leaderKills(); k++) {
         int leader = c.awaitLeader(null, WAIT);
         String name = c.node(leader).name();
@@ -77,7 +70,7 @@ class ChaosIT {
   @Test
   @Order(2)
   void workerKilled() throws Exception {
-    assertClean(scenario.run("worker-kill", (c, marks) -> {
+    ChaosScenario.assertClean(scenario.run("worker-kill", (c, marks) -> {
       int victim = (c.awaitLeader(null, WAIT) + 1) % c.size();
       boolean busy = ChaosScenario.awaitRunningOn(c, victim, Duration.ofSeconds(20));
       marks.fault();
@@ -98,7 +91,7 @@ class ChaosIT {
   @Order(3)
   void nodeFrozenPastMemberTimeout() throws Exception {
     assertTrue(settings.freezeMs() > ChaosSettings.MEMBER_TIMEOUT_MS, "freeze longer than the member timeout");
-    assertClean(scenario.run("freeze-" + settings.freezeTarget(), (c, marks) -> {
+    ChaosScenario.assertClean(scenario.run("freeze-" + settings.freezeTarget(), (c, marks) -> {
       int leader = c.awaitLeader(null, WAIT);
       int victim = "leader".equals(settings.freezeTarget()) ? leader : (leader + 1) % c.size();
       String name = c.node(victim).name();
@@ -126,7 +119,7 @@ class ChaosIT {
   @Test
   @Order(4)
   void wholeClusterKilledAndRestarted() throws Exception {
-    assertClean(scenario.run("restart-all", (c, marks) -> {
+    ChaosScenario.assertClean(scenario.run("restart-all", (c, marks) -> {
       long t = marks.fault();
       for (int i = 0; i < c.size(); i++) {
         c.kill(i);

@@ -20,10 +20,11 @@ import io.vertx.core.json.JsonObject;
  * @param retryMs how long a refused submit is repeated with its idempotency key
  * @param settleMs how long the checks wait for every acknowledged task to end
  * @param slots task slots per node
+ * @param recheckEarlier whether each scenario's checks read again every task that ended in an earlier one
  */
 record ChaosSettings(double rate, long phaseMs, int leaderKills, long freezeMs, String freezeTarget,
     long partitionMs, String partitionTarget, double slowPerSecond, double slowSeconds, long retryMs,
-    long settleMs, int slots) {
+    long settleMs, int slots, boolean recheckEarlier) {
 
   /** The member timeout the nodes run with (the default: the chaos nodes do not change it). */
   static final long MEMBER_TIMEOUT_MS = Long.parseLong(ConfigOption.MEMBER_TIMEOUT_MS.defaultValue());
@@ -42,7 +43,8 @@ record ChaosSettings(double rate, long phaseMs, int leaderKills, long freezeMs, 
         dbl("slowSeconds", 1),
         lng("retryMs", 60_000),
         lng("settleMs", 180_000),
-        (int) lng("slots", 8));
+        (int) lng("slots", 8),
+        Boolean.parseBoolean(str("recheckEarlier", "true")));
   }
 
   private static String str(String name, String def) {
@@ -62,7 +64,7 @@ record ChaosSettings(double rate, long phaseMs, int leaderKills, long freezeMs, 
     return new JsonObject().put("rate", rate).put("phaseMs", phaseMs).put("leaderKills", leaderKills)
         .put("freezeMs", freezeMs).put("freezeTarget", freezeTarget).put("partitionMs", partitionMs)
         .put("partitionTarget", partitionTarget).put("slowPerSecond", slowPerSecond).put("slowSeconds", slowSeconds)
-        .put("retryMs", retryMs).put("settleMs", settleMs).put("slots", slots)
+        .put("retryMs", retryMs).put("settleMs", settleMs).put("slots", slots).put("recheckEarlier", recheckEarlier)
         .put("memberTimeoutMs", MEMBER_TIMEOUT_MS);
   }
 }

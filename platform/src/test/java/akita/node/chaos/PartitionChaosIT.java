@@ -1,7 +1,6 @@
 package akita.node.chaos;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akita.node.testing.NetNamespace;
 import akita.node.testing.ProcessCluster;
@@ -101,9 +100,7 @@ class PartitionChaosIT {
       }
       System.out.printf("%s healed after %d ms%n", name, System.currentTimeMillis() - t);
     });
-    assertEquals(0, row.lost(), () -> "lost tasks: " + row.problems());
-    assertEquals(0, row.duplicated(), () -> "duplicated completions: " + row.problems());
-    assertTrue(row.problems().isEmpty(), () -> String.join("\n", row.problems()));
+    ChaosScenario.assertClean(row);
   }
 
   /** Waits until a host node sees one of the host nodes as leader. */

@@ -168,6 +168,11 @@ public final class ProcessCluster implements AutoCloseable {
     return Http.get(api(i) + "/api/v1/cluster").json();
   }
 
+  /** @return every node's API base URL, in node order */
+  public List<String> apis() {
+    return nodes.stream().map(NodeSpec::api).toList();
+  }
+
   /** @return the base URLs of the nodes whose process runs */
   public List<String> upApis() {
     List<String> up = new ArrayList<>();
