@@ -33,6 +33,12 @@ final class ChaosChecks {
   record Tasks(TaskAudit.Store store, int lost, int completedTwice, int inconsistent, int duplicateSubmits) {
   }
 
+  /**
+   * How long the checks go on waiting while no task ends: longer than the default processing timeout (60 s),
+   * after which a task stuck on a silent worker is retried.
+   */
+  private static final Duration STALL = Duration.ofSeconds(90);
+
   private final ChaosSettings s;
   private final ProcessCluster cluster;
   private final long runStart = System.currentTimeMillis() - 1_000;
@@ -59,7 +65,7 @@ final class ChaosChecks {
   Tasks tasks(Map<String, TaskLoad.Acked> acked, long since, Long firstFault, List<String> problems)
       throws InterruptedException {
     List<String> ids = acked.values().stream().map(TaskLoad.Acked::id).toList();
-    TaskAudit.Store store = read(ids, acked.keySet(), since, problems);
+    TaskAudit.Store store = read(ids, acked.keySet(), since, STALL, problems);
     List<String> lost = store.lost(ids);
     if (!lost.isEmpty()) {
       problems.add(lost.size() + " acknowledged task(s) lost (not found or not terminal)"
@@ -100,7 +106,7 @@ final class ChaosChecks {
    * @return {lost, ended again}
    */
   private int[] recheckEarlier(List<String> problems) throws InterruptedException {
-    TaskAudit.Store again = read(ended.keySet(), Set.of(), runStart, problems);
+    TaskAudit.Store again = read(ended.keySet(), Set.of(), runStart, Duration.ofSeconds(20), problems);
     List<String> lost = again.lost(ended.keySet());
     Set<String> gone = new HashSet<>(lost);
     List<String> changed = ended.entrySet().stream().filter(e -> !gone.contains(e.getKey())
@@ -118,10 +124,10 @@ final class ChaosChecks {
     return new int[] {lost.size(), changed.size()};
   }
 
-  private TaskAudit.Store read(java.util.Collection<String> ids, Set<String> keys, long since, List<String> problems)
-      throws InterruptedException {
+  private TaskAudit.Store read(java.util.Collection<String> ids, Set<String> keys, long since, Duration stall,
+      List<String> problems) throws InterruptedException {
     try {
-      return TaskAudit.awaitTerminal(cluster.apis(), ids, keys, since, Duration.ofMillis(s.settleMs()));
+      return TaskAudit.awaitTerminal(cluster.apis(), ids, keys, since, Duration.ofMillis(s.settleMs()), stall);
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {
@@ -218,7 +224,7 @@ final class ChaosChecks {
     boolean verified = true;
     for (int i = 0; i < cluster.size(); i++) {
       try {
-        JsonObject v = TaskAudit.verify(cluster.api(i));
+        JsonObject v = verifyWithRetry(cluster.api(i));
         if (!v.getBoolean("ok", false)) {
           verified = false;
           problems.add(cluster.node(i).name() + "'s ledger does not verify: " + v.encode());
@@ -229,6 +235,20 @@ final class ChaosChecks {
       }
     }
     return verified;
+  }
+
+  /** Verifies a node's ledger, asking up to three times when the node answers 503 (too busy to finish). */
+  private static JsonObject verifyWithRetry(String api) throws Exception {
+    for (int i = 1; ; i++) {
+      try {
+        return TaskAudit.verify(api);
+      } catch (IllegalStateException e) {
+        if (i == 3 || !e.getMessage().contains(" 503 ")) {
+          throw e;
+        }
+        System.out.println("ledger verify at " + api + " answered 503; asking again: " + e.getMessage());
+      }
+    }
   }
 
   /**

@@ -96,66 +96,92 @@ public final class TaskAudit {
     return iso == null ? Long.MIN_VALUE : Instant.parse(iso).toEpochMilli();
   }
 
-  /**
-   * How long {@link #awaitTerminal} goes on while no further task ends: longer than the default processing
-   * timeout (60 s), after which a task stuck on a silent worker is retried.
-   */
-  private static final long STALL_NANOS = Duration.ofSeconds(90).toNanos();
+  /** The states a task passes through before it ends. */
+  private static final List<String> OPEN_STATES = List.of("PENDING", "ASSIGNED", "RUNNING", "RETRYING");
 
   /**
-   * Waits until every task is terminal, or the time is up, or no further task ended for 90 s, reading the task
-   * pages newest first down to the first task submitted before {@code sinceMs}, and single tasks for the few
-   * still missing.
+   * Waits until none of the tasks is open any more, or the time is up, or no further task ended for
+   * {@code stall}; then reads them all. While waiting it asks only for the open tasks ({@code GET /tasks?state=}
+   * for each open state), which stay few on a healthy cluster, so the polling does not load the leader; the
+   * final read goes over the task pages newest first down to the first task submitted before {@code sinceMs},
+   * and asks for the few tasks still missing or open one by one (the pages come from the leader's SQLite
+   * mirror, which may trail the task map by a batch).
    *
    * @param apis nodes to ask (the first that answers)
    * @param ids the acknowledged task ids
    * @param keys the idempotency keys used
    * @param sinceMs a time before the first of these tasks was submitted (epoch ms)
-   * @param timeout how long to wait
+   * @param timeout how long to wait at most
+   * @param stall how long to go on waiting while no task ends
    * @return what the store holds for them
    */
   public static Store awaitTerminal(List<String> apis, Collection<String> ids, Collection<String> keys,
-      long sinceMs, Duration timeout) throws Exception {
+      long sinceMs, Duration timeout, Duration stall) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     Set<String> wanted = new HashSet<>(ids);
     Set<String> wantedKeys = new HashSet<>(keys);
     int lastOpen = Integer.MAX_VALUE;
     long progressAt = System.nanoTime();
     while (true) {
-      Map<String, JsonObject> found = new HashMap<>();
-      Map<String, Set<String>> byKey = new HashMap<>();
-      readPages(apis, sinceMs, t -> {
-        if (wanted.contains(t.getString("id"))) {
-          found.put(t.getString("id"), t);
-        }
-        String key = t.getString("idempotencyKey");
-        if (key != null && wantedKeys.contains(key)) {
-          byKey.computeIfAbsent(key, k -> new HashSet<>()).add(t.getString("id"));
-        }
-      });
-      List<String> open = wanted.stream().filter(id -> !found.containsKey(id)
-          || !TERMINAL.contains(found.get(id).getString("state"))).toList();
-      if (open.size() <= 200) {
-        // The pages come from the leader's SQLite mirror, which may trail the task map by a batch.
-        for (String id : open) {
-          JsonObject t = getTask(apis, id);
-          if (t != null) {
-            found.put(id, t);
+      Set<String> open = new HashSet<>();
+      for (String state : OPEN_STATES) {
+        readPages(apis, "state=" + state + "&", sinceMs, t -> {
+          if (wanted.contains(t.getString("id"))) {
+            open.add(t.getString("id"));
           }
-        }
+        });
       }
-      Store store = new Store(found, byKey);
-      int stillOpen = store.lost(wanted).size();
       long now = System.nanoTime();
-      if (stillOpen < lastOpen) {
-        lastOpen = stillOpen;
+      if (open.size() < lastOpen) {
+        lastOpen = open.size();
         progressAt = now;
       }
-      if (stillOpen == 0 || now > deadline || now - progressAt > STALL_NANOS) {
+      boolean done = open.isEmpty() || now > deadline || now - progressAt > stall.toNanos();
+      if (!done) {
+        Thread.sleep(2_000);
+        continue;
+      }
+      Store store = readAll(apis, wanted, wantedKeys, sinceMs);
+      int stillOpen = store.lost(wanted).size();
+      if (stillOpen == 0 || now > deadline || now - progressAt > stall.toNanos() || stillOpen > OPEN_LIMIT) {
         return store;
       }
-      Thread.sleep(500);
+      // A few are open on the leader although the mirror's open lists do not have them, or are missing.
+      if (stillOpen < lastOpen) {
+        lastOpen = stillOpen;
+        progressAt = System.nanoTime();
+      }
+      Thread.sleep(2_000);
     }
+  }
+
+  /** More tasks than this still open or missing after the final read are not asked for one by one. */
+  private static final int OPEN_LIMIT = 200;
+
+  private static Store readAll(List<String> apis, Set<String> wanted, Set<String> wantedKeys, long sinceMs)
+      throws Exception {
+    Map<String, JsonObject> found = new HashMap<>();
+    Map<String, Set<String>> byKey = new HashMap<>();
+    readPages(apis, "", sinceMs, t -> {
+      if (wanted.contains(t.getString("id"))) {
+        found.put(t.getString("id"), t);
+      }
+      String key = t.getString("idempotencyKey");
+      if (key != null && wantedKeys.contains(key)) {
+        byKey.computeIfAbsent(key, k -> new HashSet<>()).add(t.getString("id"));
+      }
+    });
+    List<String> open = wanted.stream().filter(id -> !found.containsKey(id)
+        || !TERMINAL.contains(found.get(id).getString("state"))).toList();
+    if (open.size() <= OPEN_LIMIT) {
+      for (String id : open) {
+        JsonObject t = getTask(apis, id);
+        if (t != null) {
+          found.put(id, t);
+        }
+      }
+    }
+    return new Store(found, byKey);
   }
 
   private static JsonObject getTask(List<String> apis, String id) {
@@ -175,14 +201,16 @@ public final class TaskAudit {
     return null;
   }
 
-  private static void readPages(List<String> apis, long sinceMs, java.util.function.Consumer<JsonObject> each)
-      throws Exception {
+  /** Reads the task pages ({@code GET /api/v1/tasks?QUERY...}) newest first, down to {@code sinceMs}. */
+  private static void readPages(List<String> apis, String query, long sinceMs,
+      java.util.function.Consumer<JsonObject> each) throws Exception {
     Exception last = null;
     for (String api : apis) {
       try {
         String cursor = null;
         while (true) {
-          Http.Answer a = Http.get(api + "/api/v1/tasks?limit=" + PAGE + (cursor == null ? "" : "&cursor=" + cursor));
+          Http.Answer a = Http.get(api + "/api/v1/tasks?" + query + "limit=" + PAGE
+              + (cursor == null ? "" : "&cursor=" + cursor));
           if (a.status() != 200) {
             throw new IllegalStateException(api + " answered " + a.status() + " " + a.body());
           }
