@@ -163,7 +163,8 @@ public final class Node {
               .compose(v -> deploy(new DiscoveryVerticle(context, cfg, membership, fence,
                   "http://" + cfg.api().host() + ":" + api.actualPort())))
               .compose(v -> cfg.roles().contains(Role.WORKER) && cfg.slots() > 0
-                  ? deploy(new WorkerVerticle(context, plugins, fence, cfg.slots(), cfg.shutdownTimeoutMs()))
+                  ? deploy(new WorkerVerticle(context, plugins, fence, cfg.slots(), cfg.prefetch(),
+                      cfg.shutdownTimeoutMs()))
                   : Future.succeededFuture())
               .compose(v -> cfg.roles().contains(Role.LEADER)
                   ? deploy(new SchedulerVerticle(context, SchedulerVerticle.Settings.of(cfg),

@@ -24,10 +24,11 @@ import java.util.List;
  * @param startedAt when it started (epoch ms)
  * @param seq a counter that grows with every announcement of this run
  * @param plugins its plugins: {@code [{"id", "version", "state", "source", "taskTypes", "error"?}]}
+ * @param accepts how many assignments it takes at once: its slots, plus those that may wait for a slot on it
  */
 public record NodeInfo(String id, String name, String version, String cluster, String memberUuid, List<String> roles,
     List<String> capabilities, List<String> taskTypes, int slotsTotal, int running, boolean draining,
-    JsonObject resources, String api, long startedAt, long seq, JsonArray plugins) {
+    JsonObject resources, String api, long startedAt, long seq, JsonArray plugins, int accepts) {
 
   /** @return the free slots: none while draining */
   public int slotsFree() {
@@ -46,7 +47,7 @@ public record NodeInfo(String id, String name, String version, String cluster, S
         .put("capabilities", new JsonArray(capabilities)).put("taskTypes", new JsonArray(taskTypes))
         .put("slotsTotal", slotsTotal).put("running", running).put("draining", draining)
         .put("resources", resources).put("api", api).put("startedAt", startedAt).put("seq", seq)
-        .put("plugins", plugins);
+        .put("plugins", plugins).put("accepts", accepts);
   }
 
   /**
@@ -64,7 +65,8 @@ public record NodeInfo(String id, String name, String version, String cluster, S
           strings(o.getJsonArray("roles")), strings(o.getJsonArray("capabilities")),
           strings(o.getJsonArray("taskTypes")), o.getInteger("slotsTotal", 0), o.getInteger("running", 0),
           o.getBoolean("draining", false), o.getJsonObject("resources", new JsonObject()), o.getString("api", ""),
-          o.getLong("startedAt", 0L), o.getLong("seq", 0L), o.getJsonArray("plugins", new JsonArray()));
+          o.getLong("startedAt", 0L), o.getLong("seq", 0L), o.getJsonArray("plugins", new JsonArray()),
+          o.getInteger("accepts", o.getInteger("slotsTotal", 0)));
     } catch (ClassCastException e) {
       throw new IllegalArgumentException("a field has the wrong type: " + e.getMessage());
     }

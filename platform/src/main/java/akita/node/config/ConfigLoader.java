@@ -112,9 +112,12 @@ public final class ConfigLoader {
     } else {
       slots = intIn(ConfigOption.SLOTS, 0, 10_000, "a number of task slots");
     }
+    int prefetch = intIn(ConfigOption.PREFETCH, 1, 64, "a multiple of the slots");
     NodeConfig.Health health = health();
     long agingMs = longIn(ConfigOption.AGING_MS, 1, 86_400_000, "a duration in milliseconds");
     long quantumMs = longIn(ConfigOption.FAIR_SHARE_QUANTUM_MS, 0, 60_000, "a duration in milliseconds");
+    long retentionMs = longIn(ConfigOption.TASK_RETENTION_MS, 1_000, 30L * 24 * 3_600_000,
+        "a duration in milliseconds");
     Map<String, Double> weights = weights();
 
     NodeConfig.Api api = new NodeConfig.Api(
@@ -150,8 +153,8 @@ public final class ConfigLoader {
     if (!LEVELS.contains(l)) {
       throw invalid(ConfigOption.LOG_LEVEL, level, "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
     }
-    return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, slots, health, agingMs, quantumMs,
-        weights, api, cluster, dataDir, pluginsDir, scanMs, shutdownMs, ledger, new NodeConfig.Log(f.equals("json"), l), filePath);
+    return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, slots, prefetch, health, agingMs,
+        quantumMs, retentionMs, weights, api, cluster, dataDir, pluginsDir, scanMs, shutdownMs, ledger, new NodeConfig.Log(f.equals("json"), l), filePath);
   }
 
   // ---- resolution -------------------------------------------------------------------------------------

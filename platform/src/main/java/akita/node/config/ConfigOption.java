@@ -35,6 +35,9 @@ public enum ConfigOption {
       "Cluster size the operator expects; a leader acts only while it sees a quorum (N/2+1)."),
   SLOTS("slots", "--slots", "AKITA_SLOTS", "N", null,
       "Tasks this node runs at once (default: 4 per CPU; 0 on a node without the worker role)."),
+  PREFETCH("prefetch", "--prefetch", "AKITA_PREFETCH", "N", "2",
+      "A worker accepts up to slots × N assignments; those beyond its slots wait on the node and start as soon "
+          + "as a slot frees, without a round trip to the leader (1: no waiting, 1-64)."),
   HEARTBEAT_INTERVAL_MS("heartbeatIntervalMs", "--heartbeat-interval-ms", "AKITA_HEARTBEAT_INTERVAL_MS", "MS", "500",
       "How often the node announces itself to the cluster."),
   SUSPECT_AFTER_MS("suspectAfterMs", "--suspect-after-ms", "AKITA_SUSPECT_AFTER_MS", "MS", "2000",
@@ -66,6 +69,9 @@ public enum ConfigOption {
       "Largest request body the API accepts (larger ones get 413)."),
   SHUTDOWN_TIMEOUT_MS("shutdownTimeoutMs", "--shutdown-timeout-ms", "AKITA_SHUTDOWN_TIMEOUT_MS", "MS", "30000",
       "How long a graceful shutdown waits for running work before it stops anyway."),
+  TASK_RETENTION_MS("taskRetentionMs", "--task-retention-ms", "AKITA_TASK_RETENTION_MS", "MS", "3600000",
+      "Finished tasks stay in the leader's memory and the cluster map this long, then only in the SQLite "
+          + "mirror (still readable, and their idempotency keys still honoured)."),
   LEDGER_MAX_AGE_MS("ledgerMaxAgeMs", "--ledger-max-age-ms", "AKITA_LEDGER_MAX_AGE_MS", "MS", "0",
       "Ledger entries older than this are pruned, leaving a signed checkpoint (0: keep them all)."),
   LEDGER_MAX_ENTRIES("ledgerMaxEntries", "--ledger-max-entries", "AKITA_LEDGER_MAX_ENTRIES", "N", "0",

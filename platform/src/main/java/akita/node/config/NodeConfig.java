@@ -14,9 +14,11 @@ import java.util.Set;
  * @param roles what this node may do
  * @param expectedMembers the cluster size the operator expects (quorum = expectedMembers / 2 + 1)
  * @param slots how many tasks the node runs at once
+ * @param prefetch a worker accepts up to slots × prefetch assignments
  * @param health heartbeat and failure-detection timing
  * @param agingMs waiting time per priority level gained in the queue
  * @param fairShareQuantumMs per-submitter spacing in queue time (0: off)
+ * @param taskRetentionMs how long finished tasks stay in the leader's memory and the cluster map
  * @param placementWeights weights of the placement score by name (rtt, load, queue, reliability, cpu, affinity)
  * @param api the HTTP API's settings
  * @param cluster the cluster network's settings
@@ -35,9 +37,11 @@ public record NodeConfig(
     Set<Role> roles,
     int expectedMembers,
     int slots,
+    int prefetch,
     Health health,
     long agingMs,
     long fairShareQuantumMs,
+    long taskRetentionMs,
     java.util.Map<String, Double> placementWeights,
     Api api,
     Cluster cluster,

@@ -44,7 +44,7 @@ final class Placement {
     }
 
     int free() {
-      return info == null || info.draining() ? 0 : Math.max(0, info.slotsTotal() - inflight);
+      return info == null || info.draining() ? 0 : Math.max(0, info.accepts() - inflight);
     }
 
     boolean available(long now) {

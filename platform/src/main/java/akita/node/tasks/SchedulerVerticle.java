@@ -2,6 +2,7 @@ package akita.node.tasks;
 
 import akita.node.NodeContext;
 import akita.node.bus.BusError;
+import akita.node.bus.LocalCodec;
 import akita.node.cluster.ClusterAddresses;
 import akita.node.cluster.ClusterView;
 import akita.node.cluster.Member;
@@ -55,17 +56,18 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final int FLUSH_MAX = 512;
   /** How far back a new leader checks that task ends were recorded in the ledger. */
   private static final long RECENT_ENDS_MS = 15 * 60_000;
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
-  private static final DeliveryOptions LEDGER_DELIVERY = new DeliveryOptions().setLocalOnly(true)
-      .setSendTimeout(60_000);
+  private static final DeliveryOptions LOCAL = LocalCodec.LOCAL;
+  private static final DeliveryOptions LEDGER_DELIVERY = LocalCodec.local(60_000);
+  private static final DeliveryOptions MIRROR_DELIVERY = LocalCodec.local(30_000);
   private static final long RECOVERY_WAIT_MS = 10_000;
+  private static final int EVICT_MAX = 5_000;
   private static final long QUARANTINE_MS = 60_000;
   private static final int QUARANTINE_FAILURES = 5;
   private static final long FAILURE_WINDOW_MS = 60_000;
 
   /** Settings, from the node's configuration. */
   public record Settings(long agingMs, long fairShareQuantumMs, Placement.Weights weights, long retryBaseMs,
-      long retryMaxMs, int expectedMembers, long suspectAfterMs, long offlineAfterMs) {
+      long retryMaxMs, int expectedMembers, long suspectAfterMs, long offlineAfterMs, long retentionMs) {
     /**
      * @param cfg the node's configuration
      * @return the scheduler settings it implies
@@ -74,7 +76,8 @@ public final class SchedulerVerticle extends VerticleBase {
       Map<String, Double> w = cfg.placementWeights();
       return new Settings(cfg.agingMs(), cfg.fairShareQuantumMs(), new Placement.Weights(w.get("rtt"),
           w.get("load"), w.get("queue"), w.get("reliability"), w.get("cpu"), w.get("affinity")), 200, 30_000,
-          cfg.expectedMembers(), cfg.health().suspectAfterMs(), cfg.health().offlineAfterMs());
+          cfg.expectedMembers(), cfg.health().suspectAfterMs(), cfg.health().offlineAfterMs(),
+          cfg.taskRetentionMs());
     }
   }
 
@@ -105,6 +108,10 @@ public final class SchedulerVerticle extends VerticleBase {
   private List<JsonObject> transitions = new ArrayList<>();
   /** Finished tasks to send to their submitters once stored: notify address → task ids. */
   private Map<String, List<String>> notifications = new HashMap<>();
+  /** Finished tasks in the order they ended, to evict from memory and the map after the retention time. */
+  private final java.util.ArrayDeque<Task> finished = new java.util.ArrayDeque<>();
+  /** Submits waiting for the mirror to say whether their idempotency key belongs to an evicted task. */
+  private final Map<String, List<Message<JsonObject>>> keyLookups = new HashMap<>();
   /** How many known tasks are in each state, kept as they change (for the stats, without a scan). */
   private final EnumMap<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
   private ClusterView view;
@@ -133,6 +140,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    LocalCodec.register(vertx);
     var bus = vertx.eventBus();
     bus.<JsonObject>localConsumer(ClusterAddresses.LEADER_CHANGED, m -> onLeaderChanged(m.body()));
     return bus.<JsonObject>request(ClusterAddresses.LEADER_STATE, new JsonObject())
@@ -173,6 +181,11 @@ public final class SchedulerVerticle extends VerticleBase {
     membershipListener = membership.onChange(merged -> context.runOnContext(v -> onMembership()));
     seedWorkers()
         .compose(v -> loadTasks())
+        .map(v -> {
+          tasks.values().stream().filter(t -> t.state().terminal())
+              .sorted(java.util.Comparator.comparingLong(Task::finishedAt)).forEach(finished::addLast);
+          return (Void) null;
+        })
         .compose(v -> reconcile())
         .compose(v -> {
           if (term != myTerm) {
@@ -189,6 +202,7 @@ public final class SchedulerVerticle extends VerticleBase {
           tickTimer = vertx.setPeriodic(TICK_MS, id -> tick());
           viewTimer = vertx.setPeriodic(1_000, id -> {
             refreshRtt();
+            evict(System.currentTimeMillis());
             publishStats();
           });
           LOG.info("scheduler active (term {}): {} task(s) known, {} queued, {} worker(s)", myTerm, tasks.size(),
@@ -233,6 +247,10 @@ public final class SchedulerVerticle extends VerticleBase {
     transitions = new ArrayList<>();
     notifications = new HashMap<>();
     counts.clear();
+    finished.clear();
+    keyLookups.values().forEach(l -> l.forEach(m -> new BusError(503, "NO_LEADER", "the leader stepped down; retry")
+        .failOn(m)));
+    keyLookups.clear();
     flushWaiters.forEach(p -> p.tryFail(new BusError(503, "NO_LEADER", "the leader stepped down; retry")
         .asException()));
     flushWaiters.clear();
@@ -265,7 +283,7 @@ public final class SchedulerVerticle extends VerticleBase {
           adopt(Task.fromJson(new JsonObject(json)));
         }
         // The mirror of this node may lag the map (it was not the leader): write everything once.
-        return mirror(tasks.values().stream().map(Task::toJson).toList());
+        return mirror(tasks.values().stream().map(t -> t.mirrorRow(t.toJson().encode())).toList());
       }
       return recoverFromMirrors();
     });
@@ -481,7 +499,37 @@ public final class SchedulerVerticle extends VerticleBase {
         msg.reply(tasks.get(existing).toJson().put("created", false));
         return;
       }
+      // Not in memory: the key may belong to a task evicted after it ended; the mirror has every task.
+      List<Message<JsonObject>> waiting = keyLookups.get(spec.idempotencyKey());
+      if (waiting != null) {
+        waiting.add(msg); // the same key is being looked up: answer both alike
+        return;
+      }
+      String key = spec.idempotencyKey();
+      keyLookups.put(key, new ArrayList<>(List.of(msg)));
+      long myTerm = term;
+      vertx.eventBus().<JsonObject>request(TaskStoreVerticle.GET, new JsonObject().put("idempotencyKey", key))
+          .onComplete(ar -> {
+            List<Message<JsonObject>> msgs = keyLookups.remove(key);
+            if (msgs == null || term != myTerm) {
+              return;
+            }
+            if (ar.failed()) {
+              msgs.forEach(m -> BusError.from(ar.cause()).failOn(m));
+            } else if (ar.result().body().getJsonObject("task") != null) {
+              JsonObject stored = ar.result().body().getJsonObject("task").put("created", false);
+              msgs.forEach(m -> m.reply(stored.copy()));
+            } else {
+              create(spec, msgs.get(0));
+              msgs.subList(1, msgs.size()).forEach(this::onSubmit); // now found in memory
+            }
+          });
+      return;
     }
+    create(spec, msg);
+  }
+
+  private void create(TaskSpec spec, Message<JsonObject> msg) {
     long now = System.currentTimeMillis();
     Task t = new Task(UUID.randomUUID().toString(), spec, now, ++seq, term);
     t.reason("waiting for a worker");
@@ -580,6 +628,8 @@ public final class SchedulerVerticle extends VerticleBase {
         case "STARTED" -> {
           if (current && t.moveTo(TaskState.RUNNING, term, "running on " + t.nodeId(), now)) {
             t.attemptEvent("startedAt", now);
+            t.backstopAt(now + t.spec().timeoutMs() + TIMEOUT_GRACE_MS);
+            timers.add(new Timer(t.backstopAt(), t.id(), t.attempt(), Kind.ATTEMPT_TIMEOUT));
             changed(t);
           }
         }
@@ -647,7 +697,7 @@ public final class SchedulerVerticle extends VerticleBase {
       w.quarantinedUntil = now + QUARANTINE_MS;
       LOG.warn("node {} quarantined for {} s: {} different tasks failed there within {} s", nodeId,
           QUARANTINE_MS / 1000, w.recentFailures.size(), FAILURE_WINDOW_MS / 1000);
-      vertx.eventBus().publish(TaskAddresses.EVENTS, new JsonObject().put("event", "NODE_QUARANTINED")
+      vertx.eventBus().publish(TaskAddresses.QUARANTINED, new JsonObject().put("event", "NODE_QUARANTINED")
           .put("nodeId", nodeId).put("until", java.time.Instant.ofEpochMilli(w.quarantinedUntil).toString()));
     }
   }
@@ -725,7 +775,8 @@ public final class SchedulerVerticle extends VerticleBase {
           }
         }
         case ATTEMPT_TIMEOUT -> {
-          if (tm.attempt == t.attempt() && (t.state() == TaskState.ASSIGNED || t.state() == TaskState.RUNNING)) {
+          if (tm.attempt == t.attempt() && (t.state() == TaskState.ASSIGNED || t.state() == TaskState.RUNNING)
+              && tm.at >= t.backstopAt()) {
             cancelOn(t.nodeId(), t, "start-to-close timeout");
             attemptFailed(t, error("TIMEOUT", "attempt " + t.attempt() + " ran longer than " + t.spec().timeoutMs()
                 + " ms on node " + t.nodeId()), true, now);
@@ -793,9 +844,11 @@ public final class SchedulerVerticle extends VerticleBase {
       w.inflight++;
       free--;
       inflight.computeIfAbsent(w.id, k -> new HashSet<>()).add(t.id());
-      // Backstop: the worker times the attempt itself; this fires only if its report never comes.
-      timers.add(new Timer(now + t.spec().ackTimeoutMs() + t.spec().timeoutMs() + TIMEOUT_GRACE_MS, t.id(),
-          t.attempt(), Kind.ATTEMPT_TIMEOUT));
+      // Backstop: the worker times the attempt itself; this fires only if its report never comes. An
+      // assignment may wait on the worker behind the ones in its slots (prefetch), so allow for those too.
+      int rounds = Math.max(1, (w.info.accepts() + w.info.slotsTotal() - 1) / Math.max(1, w.info.slotsTotal()));
+      t.backstopAt(now + t.spec().ackTimeoutMs() + rounds * t.spec().timeoutMs() + TIMEOUT_GRACE_MS);
+      timers.add(new Timer(t.backstopAt(), t.id(), t.attempt(), Kind.ATTEMPT_TIMEOUT));
       changed(t);
       batches.computeIfAbsent(w.id, k -> new JsonArray()).add(new JsonObject().put("id", t.id())
           .put("type", t.spec().type()).put("payload", t.spec().payload()).put("attempt", t.attempt())
@@ -889,6 +942,9 @@ public final class SchedulerVerticle extends VerticleBase {
         e.put("error", t.error());
       }
       transitions.add(e);
+      if (now.terminal()) {
+        finished.addLast(t);
+      }
       if (now.terminal() && t.spec().notifyAddress() != null) {
         notifications.computeIfAbsent(t.spec().notifyAddress(), a -> new ArrayList<>()).add(t.id());
       }
@@ -970,6 +1026,33 @@ public final class SchedulerVerticle extends VerticleBase {
         .onFailure(err -> LOG.warn("could not check the ledger for unrecorded task ends: {}", err.getMessage()));
   }
 
+  /**
+   * Forgets tasks that ended more than the retention time ago: they leave memory and the cluster map (at most
+   * {@value #EVICT_MAX} a second, so a backlog drains without a burst) and stay in the SQLite mirror, where
+   * reads, lists and idempotency keys still find them.
+   */
+  private void evict(long now) {
+    long before = now - settings.retentionMs();
+    int n = 0;
+    while (n < EVICT_MAX && !finished.isEmpty() && finished.peekFirst().finishedAt() < before) {
+      Task t = finished.pollFirst();
+      if (tasks.get(t.id()) != t || dirty.contains(t.id())) {
+        continue; // replaced, or not stored yet
+      }
+      tasks.remove(t.id());
+      counts.merge(t.state(), -1, Integer::sum);
+      String key = t.spec().idempotencyKey();
+      if (key != null && t.id().equals(byKey.get(key))) {
+        byKey.remove(key);
+      }
+      map.deleteAsync(t.id());
+      n++;
+    }
+    if (n > 0) {
+      LOG.debug("evicted {} finished task(s) from memory and the task map", n);
+    }
+  }
+
   /** Publishes the scheduler's figures on this node ({@link TaskAddresses#STATS}), once a second. */
   private void publishStats() {
     JsonObject byState = new JsonObject();
@@ -1021,14 +1104,14 @@ public final class SchedulerVerticle extends VerticleBase {
     transitions = new ArrayList<>();
     Map<String, List<String>> notifying = notifications;
     notifications = new HashMap<>();
-    List<JsonObject> rows = new ArrayList<>(ids.size());
+    List<JsonArray> rows = new ArrayList<>(ids.size());
     Map<String, String> entries = new HashMap<>();
     for (String id : ids) {
       Task t = tasks.get(id);
       if (t != null) {
-        JsonObject j = t.toJson();
-        rows.add(j);
-        entries.put(id, j.encode());
+        String json = t.toJson().encode();
+        rows.add(t.mirrorRow(json));
+        entries.put(id, json);
       }
     }
     List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
@@ -1073,7 +1156,8 @@ public final class SchedulerVerticle extends VerticleBase {
     });
   }
 
-  private Future<Void> mirror(List<JsonObject> rows) {
+  /** Writes rows ({@link Task#mirrorRow}) to this node's SQLite mirror, handed over without a copy. */
+  private Future<Void> mirror(List<JsonArray> rows) {
     if (rows.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -1081,7 +1165,7 @@ public final class SchedulerVerticle extends VerticleBase {
     for (int i = 0; i < rows.size(); i += FLUSH_MAX) {
       JsonArray chunk = new JsonArray(new ArrayList<>(rows.subList(i, Math.min(rows.size(), i + FLUSH_MAX))));
       parts.add(vertx.eventBus().request(TaskAddresses.STORE_PUT, new JsonObject().put("term", term)
-          .put("tasks", chunk), new DeliveryOptions().setSendTimeout(30_000)));
+          .put("rows", chunk), MIRROR_DELIVERY));
     }
     return Future.all(parts).mapEmpty();
   }

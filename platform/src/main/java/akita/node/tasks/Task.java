@@ -36,6 +36,8 @@ public final class Task {
   /** The time the queue orders this task by: its submit time, or a later one under fair share. */
   private long queueTime;
   private final JsonArray attempts = new JsonArray();
+  /** When the leader gives up on the current attempt if no report ends it (not stored: reset on take-over). */
+  private long backstopAt;
   /** The state last reported to listeners (ledger, events, metrics); {@code null} for a task not yet reported. */
   private TaskState reported;
 
@@ -200,6 +202,25 @@ public final class Task {
 
   void result(JsonObject r) {
     result = r;
+  }
+
+  long backstopAt() {
+    return backstopAt;
+  }
+
+  void backstopAt(long at) {
+    backstopAt = at;
+  }
+
+  /**
+   * @param json this task's stored JSON, encoded
+   * @return its row for the SQLite mirror: id, seq, state, type, node id, priority, idempotency key, submitted
+   *     at, updated at (epoch ms), term, version, JSON
+   */
+  JsonArray mirrorRow(String json) {
+    return new JsonArray(new java.util.ArrayList<>(12)).add(id).add(seq).add(state.name()).add(spec.type())
+        .add(nodeId).add(spec.priority()).add(spec.idempotencyKey()).add(submittedAt).add(updatedAt).add(term)
+        .add(version).add(json);
   }
 
   /** @return when the task ended (epoch ms), 0 while it has not */

@@ -44,6 +44,10 @@ public final class WorkerVerticle extends VerticleBase {
   private final int slots;
   private final long drainMs;
   private final Map<String, Attempt> running = new HashMap<>();
+  /** Accepted assignments waiting for a slot, oldest first (at most slots × (prefetch - 1)). */
+  private final java.util.LinkedHashMap<String, JsonObject> waiting = new java.util.LinkedHashMap<>();
+  /** How many assignments the node holds at once: running plus waiting. */
+  private final int capacity;
   private final List<JsonObject> reports = new ArrayList<>();
   private boolean reporting;
   private boolean reportScheduled;
@@ -55,13 +59,16 @@ public final class WorkerVerticle extends VerticleBase {
    * @param plugins the executors
    * @param fence this node's term fence
    * @param slots how many attempts run at once
+   * @param prefetch the node accepts up to slots × prefetch assignments; the extra wait for a slot here
    * @param drainMs how long a graceful stop waits for running attempts before it cancels them
    */
-  public WorkerVerticle(NodeContext node, PluginService plugins, TermFence fence, int slots, long drainMs) {
+  public WorkerVerticle(NodeContext node, PluginService plugins, TermFence fence, int slots, int prefetch,
+      long drainMs) {
     this.node = node;
     this.plugins = plugins;
     this.fence = fence;
     this.slots = slots;
+    this.capacity = slots * prefetch;
     this.drainMs = drainMs;
   }
 
@@ -78,6 +85,12 @@ public final class WorkerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    // Waiting assignments never started: hand them back at once, so the leader places them elsewhere.
+    waiting.values().forEach(a -> report(new JsonObject().put("id", a.getString("id"))
+        .put("attempt", a.getInteger("attempt", 1)).put("event", "FAILED").put("retryable", true)
+        .put("error", new JsonObject().put("code", "WORKER_STOPPING").put("message", "the node is shutting down")
+            .put("nodeId", node.id()))));
+    waiting.clear();
     if (running.isEmpty() && reports.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -120,12 +133,16 @@ public final class WorkerVerticle extends VerticleBase {
       String id = a.getString("id");
       if (stopping) {
         refused.add(new JsonObject().put("id", id).put("reason", "the node is shutting down"));
-      } else if (running.containsKey(id)) {
-        accepted.add(id); // a repeated assignment of an attempt already running here
-      } else if (running.size() >= slots) {
-        refused.add(new JsonObject().put("id", id).put("reason", "no free slot (" + slots + " in use)"));
-      } else {
+      } else if (running.containsKey(id) || waiting.containsKey(id)) {
+        accepted.add(id); // a repeated assignment of an attempt already held here
+      } else if (running.size() + waiting.size() >= capacity) {
+        refused.add(new JsonObject().put("id", id).put("reason", "no free slot (" + slots + " running, "
+            + waiting.size() + " waiting)"));
+      } else if (running.size() < slots) {
         begin(a);
+        accepted.add(id);
+      } else {
+        waiting.put(id, a);
         accepted.add(id);
       }
     }
@@ -185,8 +202,19 @@ public final class WorkerVerticle extends VerticleBase {
                 .put("nodeId", node.id()));
       }
       report(rep);
+      startWaiting();
       publishLoad();
     });
+  }
+
+  /** Starts waiting assignments while slots are free. */
+  private void startWaiting() {
+    while (!stopping && running.size() < slots && !waiting.isEmpty()) {
+      var it = waiting.values().iterator();
+      JsonObject next = it.next();
+      it.remove();
+      begin(next);
+    }
   }
 
   private void onCancel(Message<JsonObject> msg) {
@@ -198,9 +226,17 @@ public final class WorkerVerticle extends VerticleBase {
     for (Object o : msg.body().getJsonArray("tasks", new JsonArray())) {
       JsonObject c = (JsonObject) o;
       Attempt a = running.get(c.getString("id"));
+      JsonObject w = waiting.get(c.getString("id"));
       if (a != null && a.attempt == c.getInteger("attempt", a.attempt)) {
         a.context.cancel(reason);
         cancelled.add(c.getString("id"));
+      } else if (w != null && w.getInteger("attempt", 1).equals(c.getInteger("attempt",
+          w.getInteger("attempt", 1)))) {
+        waiting.remove(c.getString("id"));
+        cancelled.add(c.getString("id"));
+        report(new JsonObject().put("id", c.getString("id")).put("attempt", w.getInteger("attempt", 1))
+            .put("event", "CANCELLED").put("retryable", false).put("error", new JsonObject()
+                .put("code", TaskException.CANCELLED).put("message", reason).put("nodeId", node.id())));
       }
     }
     msg.reply(new JsonObject().put("cancelled", cancelled));
@@ -212,6 +248,7 @@ public final class WorkerVerticle extends VerticleBase {
     }
     JsonArray list = new JsonArray();
     running.forEach((id, a) -> list.add(new JsonObject().put("id", id).put("attempt", a.attempt)));
+    waiting.forEach((id, a) -> list.add(new JsonObject().put("id", id).put("attempt", a.getInteger("attempt", 1))));
     msg.reply(new JsonObject().put("running", list));
     // A new leader: send it what the old one may have missed.
     scheduleReport();

@@ -12,7 +12,7 @@ class ClusterViewTest {
 
   private static NodeInfo info(String id, long seq) {
     return new NodeInfo(id, "name-" + id, "v", "c", "uuid-" + id, List.of("worker"), List.of("gpu"),
-        List.of("noop"), 4, 1, false, new JsonObject(), "http://x", 0, seq, new io.vertx.core.json.JsonArray());
+        List.of("noop"), 4, 1, false, new JsonObject(), "http://x", 0, seq, new io.vertx.core.json.JsonArray(), 4);
   }
 
   private static Member member(String id) {

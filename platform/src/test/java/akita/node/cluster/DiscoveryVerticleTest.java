@@ -64,7 +64,7 @@ class DiscoveryVerticleTest {
 
   private void announceGhost(long seq) {
     vertx.eventBus().publish(ClusterAddresses.ANNOUNCE, new NodeInfo("ghost", "ghost", "v", "c", "uuid-ghost",
-        List.of("worker"), List.of(), List.of(), 2, 0, false, new JsonObject(), "", 0, seq, new JsonArray()).toJson());
+        List.of("worker"), List.of(), List.of(), 2, 0, false, new JsonObject(), "", 0, seq, new JsonArray(), 2).toJson());
   }
 
   /** Verifies the node sees itself, and a malformed or foreign announcement changes nothing. */
@@ -76,7 +76,7 @@ class DiscoveryVerticleTest {
     vertx.eventBus().publish(ClusterAddresses.ANNOUNCE, new JsonObject().put("id", 5));
     vertx.eventBus().publish(ClusterAddresses.ANNOUNCE, new JsonObject().put("name", "x"));
     vertx.eventBus().publish(ClusterAddresses.ANNOUNCE, new NodeInfo("other", "other", "v", "another-cluster", "u",
-        List.of(), List.of(), List.of(), 0, 0, false, new JsonObject(), "", 0, 1, new JsonArray()).toJson());
+        List.of(), List.of(), List.of(), 0, 0, false, new JsonObject(), "", 0, 1, new JsonArray(), 0).toJson());
     Thread.sleep(200);
     assertEquals(1, nodes().size());
   }

@@ -68,7 +68,7 @@ class PlacementTest {
       Placement.Worker w = new Placement.Worker(id);
       w.info = new NodeInfo(id, name, "0.1.0", "test", "uuid-" + id, List.of("worker"), caps, types, slots,
           running, draining, new JsonObject().put("cpuLoad", cpu), "http://127.0.0.1:1", NOW - 60_000, 1,
-          new JsonArray());
+          new JsonArray(), slots);
       w.inflight = running;
       return w;
     }

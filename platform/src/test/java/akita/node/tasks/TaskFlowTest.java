@@ -169,6 +169,69 @@ class TaskFlowTest {
     assertEquals(false, second.json().getBoolean("created"));
   }
 
+  /**
+   * Verifies a finished task leaves memory and the cluster map after the retention time, yet stays readable and
+   * keeps its idempotency key.
+   */
+  @Test
+  void finishedTasksAreEvictedButStillAnswer() throws Exception {
+    Node n = node("solo", "TASK_RETENTION_MS", "1000");
+    awaitLeader();
+    JsonObject t = new JsonObject().put("type", "echo").put("idempotencyKey", "evict-me");
+    String id = submit(t).getString("id");
+    awaitState(id, "COMPLETED");
+    var map = n.hazelcast().getMap(SchedulerVerticle.TASK_MAP);
+    assertTrue(map.containsKey(id));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (map.containsKey(id)) {
+      assertTrue(System.nanoTime() < deadline, "the finished task was never evicted from the map");
+      Thread.sleep(50);
+    }
+    assertEquals("COMPLETED", get(id).getString("state"));
+    Answer again = Http.post(api() + "/tasks", t.encode(), "Content-Type", "application/json");
+    assertEquals(200, again.status(), again.body());
+    assertEquals(id, again.json().getString("id"));
+    assertEquals(false, again.json().getBoolean("created"));
+    // A new key still creates a task.
+    assertEquals(202, Http.post(api() + "/tasks", t.copy().put("idempotencyKey", "fresh").encode(),
+        "Content-Type", "application/json").status());
+  }
+
+  /**
+   * Verifies prefetch: with one slot and prefetch 2, the next task is handed to the worker while the first runs
+   * (ASSIGNED, waiting there), starts as soon as the slot frees, and a waiting task can be cancelled.
+   */
+  @Test
+  void prefetchedTasksWaitOnTheWorker() throws Exception {
+    node("solo", "SLOTS", "1", "PREFETCH", "2");
+    awaitLeader();
+    String blocker = submit(shell("sleep", "1")).getString("id");
+    awaitState(blocker, "RUNNING");
+    String next = submit(new JsonObject().put("type", "echo")).getString("id");
+    JsonObject waiting = awaitState(next, "ASSIGNED");
+    assertEquals(1, waiting.getInteger("attempts"));
+    String third = submit(new JsonObject().put("type", "echo")).getString("id");
+    assertEquals("PENDING", get(third).getString("state")); // the worker holds slots × 2 = 2 at most
+    JsonObject done = awaitState(next, "COMPLETED");
+    Instant blockerEnd = Instant.parse(awaitState(blocker, "COMPLETED").getString("finishedAt"));
+    Instant nextStart = Instant.parse(Http.get(api() + "/tasks/" + next + "/attempts").json()
+        .getJsonArray("attempts").getJsonObject(0).getString("startedAt"));
+    assertTrue(!nextStart.isBefore(blockerEnd.minusMillis(50)), "started " + nextStart + " before the slot freed "
+        + blockerEnd);
+    assertEquals(1, done.getInteger("attempts"));
+    awaitState(third, "COMPLETED");
+    // Cancel one that waits on the worker.
+    String blocker2 = submit(shell("sleep", "1")).getString("id");
+    awaitState(blocker2, "RUNNING");
+    String victim = submit(new JsonObject().put("type", "echo")).getString("id");
+    awaitState(victim, "ASSIGNED");
+    assertEquals(200, Http.post(api() + "/tasks/" + victim + "/cancel", "").status());
+    awaitState(victim, "CANCELLED");
+    awaitState(blocker2, "COMPLETED");
+    String after = submit(new JsonObject().put("type", "echo")).getString("id");
+    awaitState(after, "COMPLETED"); // the cancelled one's place was freed
+  }
+
   /** Verifies bad input on the REST door gets the documented error and creates nothing. */
   @Test
   void invalidInput() throws Exception {
@@ -194,7 +257,8 @@ class TaskFlowTest {
   /** Verifies higher priority runs first on a worker with one slot. */
   @Test
   void priorityOrderOnOneSlot() throws Exception {
-    node("solo", "SLOTS", "1");
+    node("solo", "SLOTS", "1", "PREFETCH", "1"); // nothing waits on the worker: the leader's queue decides
+
     awaitLeader();
     JsonObject blocker = submit(shell("sleep", "0.5"));
     awaitState(blocker.getString("id"), "RUNNING");

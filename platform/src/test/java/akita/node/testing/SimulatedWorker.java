@@ -114,7 +114,7 @@ public final class SimulatedWorker implements AutoCloseable {
         .put("cancelled", new JsonArray())));
     vertx.setPeriodic(200, t -> vertx.eventBus().publish(ClusterAddresses.ANNOUNCE, new NodeInfo(nodeId, name,
         "sim", cluster, memberUuid, List.of("worker"), List.of(), taskTypes, 4, 0, false, new JsonObject(), "",
-        System.currentTimeMillis(), ++seq[0], new JsonArray()).toJson()));
+        System.currentTimeMillis(), ++seq[0], new JsonArray(), 4).toJson()));
   }
 
   /** Changes what the worker does from now on. */
