@@ -34,10 +34,11 @@ final class ChaosChecks {
   }
 
   /**
-   * How long the checks go on waiting while no task ends: longer than the default processing timeout (60 s),
-   * after which a task stuck on a silent worker is retried.
+   * How long the checks go on waiting while no task ends: longer than the leader's backstop for an attempt
+   * whose worker went silent (ACK timeout + 2 × the 60 s default timeout with prefetch), after which the task
+   * is retried elsewhere.
    */
-  private static final Duration STALL = Duration.ofSeconds(90);
+  private static final Duration STALL = Duration.ofSeconds(150);
 
   private final ChaosSettings s;
   private final ProcessCluster cluster;

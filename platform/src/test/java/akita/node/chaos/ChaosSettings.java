@@ -42,7 +42,7 @@ record ChaosSettings(double rate, long phaseMs, int leaderKills, long freezeMs, 
         dbl("slowPerSecond", 5),
         dbl("slowSeconds", 1),
         lng("retryMs", 60_000),
-        lng("settleMs", 180_000),
+        lng("settleMs", 240_000),
         (int) lng("slots", 8),
         Boolean.parseBoolean(str("recheckEarlier", "true")));
   }
