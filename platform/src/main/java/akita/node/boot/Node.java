@@ -22,6 +22,7 @@ import akita.node.logging.Logging;
 import akita.node.plugin.PluginCatalog;
 import akita.node.plugin.PluginService;
 import akita.node.plugin.PluginVerticle;
+import akita.node.resources.ResourcesVerticle;
 import akita.node.storage.Database;
 import akita.node.web.ApiVerticle;
 import akita.node.web.HealthProbe;
@@ -160,6 +161,7 @@ public final class Node {
               .compose(v -> deploy(new PluginVerticle(plugins, new PluginCatalog(clusterManager.getHazelcastInstance()),
                   cfg.dataDir().resolve("plugins-cluster"), cfg.pluginsScanMs(), cfg.shutdownTimeoutMs())))
               .compose(v -> deploy(api))
+              .compose(v -> deploy(new ResourcesVerticle(id, cfg.resources())))
               .compose(v -> deploy(new DiscoveryVerticle(context, cfg, membership, fence,
                   "http://" + cfg.api().host() + ":" + api.actualPort())))
               .compose(v -> cfg.roles().contains(Role.WORKER) && cfg.slots() > 0

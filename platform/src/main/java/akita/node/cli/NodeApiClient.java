@@ -66,6 +66,66 @@ final class NodeApiClient {
     return send(HttpRequest.newBuilder(base.resolve(base.getPath() + path)).DELETE());
   }
 
+  /**
+   * Opens the node's live event stream ({@code GET /api/v1/events}).
+   *
+   * @param query the query string, starting with '?', or empty
+   * @param lastEventId the seq to resume after, or {@code null} for the live tail only
+   * @return the open stream's body
+   * @throws CliException if the node cannot be reached or refuses (its code and message)
+   */
+  java.io.InputStream events(String query, Long lastEventId) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(base.getPath() + "/api/v1/events" + query))
+        .GET().timeout(timeout).header("Accept", "text/event-stream");
+    if (lastEventId != null) {
+      request.header("Last-Event-ID", String.valueOf(lastEventId));
+    }
+    if (apiKey != null && !apiKey.isEmpty()) {
+      request.header(apiKeyHeader, apiKey);
+    }
+    HttpResponse<java.io.InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+    if (response.statusCode() != 200) {
+      String text;
+      try (java.io.InputStream in = response.body()) {
+        text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        text = "";
+      }
+      throw refused(response.statusCode(), text);
+    }
+    return response.body();
+  }
+
+  private <T> HttpResponse<T> exchange(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) {
+    try {
+      return http.send(request.build(), handler);
+    } catch (HttpConnectTimeoutException e) {
+      throw unreachable("no answer within " + timeout.toMillis() + " ms");
+    } catch (HttpTimeoutException e) {
+      throw new CliException(AkitaCommand.EXIT_FAILED, "the node at " + base + " did not answer within "
+          + timeout.toMillis() + " ms");
+    } catch (ConnectException e) {
+      throw unreachable("connection refused");
+    } catch (IOException e) {
+      throw unreachable(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(AkitaCommand.EXIT_FAILED, "interrupted");
+    }
+  }
+
+  private CliException refused(int status, String text) {
+    JsonObject err;
+    try {
+      err = new JsonObject(text).getJsonObject("error", new JsonObject());
+    } catch (DecodeException | ClassCastException e) {
+      return new CliException(AkitaCommand.EXIT_FAILED, base + " answered " + status
+          + " with something that is not Akita's JSON; is --target-node-api pointing at an Akita node?");
+    }
+    return new CliException(AkitaCommand.EXIT_FAILED, "the node refused (" + status + " "
+        + err.getString("code", "UNKNOWN") + "): " + err.getString("message", "no message"));
+  }
+
   private JsonObject send(HttpRequest.Builder request) {
     request.timeout(timeout).header("Accept", "application/json");
     if (apiKey != null && !apiKey.isEmpty()) {

@@ -6,14 +6,13 @@ import akita.node.config.NodeConfig;
 import akita.node.ledger.LedgerAddresses;
 import akita.node.ledger.LedgerEventTypes;
 import akita.node.plugin.PluginAddresses;
+import akita.node.resources.ResourceSummary;
+import akita.node.resources.ResourcesAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
-import java.lang.management.OperatingSystemMXBean;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +45,8 @@ public final class DiscoveryVerticle extends VerticleBase {
   private io.vertx.core.json.JsonArray plugins = new io.vertx.core.json.JsonArray();
   private List<String> capabilities;
   private long seq;
+  /** A summary of the latest resource sample (empty until the first arrives). */
+  private JsonObject resources = new JsonObject();
   /** Whether this node leads: only the leader records node events, so the cluster ledger has each once. */
   private boolean leading;
   /** Node events seen while not leading, kept briefly for the case that this node is about to lead. */
@@ -89,6 +90,7 @@ public final class DiscoveryVerticle extends VerticleBase {
         bus.<JsonObject>localConsumer(ClusterAddresses.LEADER_CHANGED, m -> onLeaderChanged(m.body())),
         bus.<JsonObject>localConsumer(akita.node.worker.WorkerAddresses.LOAD, m -> running = m.body().getInteger(
             "running", 0)),
+        bus.<JsonObject>localConsumer(ResourcesAddresses.SAMPLE, m -> resources = ResourceSummary.of(m.body())),
         bus.<JsonObject>localConsumer(PluginAddresses.CHANGED, m -> {
           plugins(m.body());
           announce();
@@ -152,7 +154,7 @@ public final class DiscoveryVerticle extends VerticleBase {
 
   private NodeInfo info() {
     return new NodeInfo(node.id(), node.name(), node.version(), node.cluster(), memberUuid,
-        node.roles().stream().map(r -> r.id()).sorted().toList(), capabilities, taskTypes, cfg.slots(), running, draining, resources(), apiUrl, node.startedAtMs(), ++seq,
+        node.roles().stream().map(r -> r.id()).sorted().toList(), capabilities, taskTypes, cfg.slots(), running, draining, resources, apiUrl, node.startedAtMs(), ++seq,
         plugins, cfg.slots() * cfg.prefetch());
   }
 
@@ -281,21 +283,5 @@ public final class DiscoveryVerticle extends VerticleBase {
       }
     }
     unrecorded.clear();
-  }
-
-  /** A cheap sample from the JVM until the resource monitor (OSHI) takes over. */
-  private static JsonObject resources() {
-    OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
-    JsonObject r = new JsonObject()
-        .put("cpus", os.getAvailableProcessors())
-        .put("loadAverage", os.getSystemLoadAverage())
-        .put("heapUsedBytes", mem.getHeapMemoryUsage().getUsed())
-        .put("heapMaxBytes", mem.getHeapMemoryUsage().getMax());
-    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-      r.put("cpuLoad", sun.getCpuLoad()).put("memoryTotalBytes", sun.getTotalMemorySize())
-          .put("memoryFreeBytes", sun.getFreeMemorySize());
-    }
-    return r;
   }
 }

@@ -153,8 +153,12 @@ public final class ConfigLoader {
     if (!LEVELS.contains(l)) {
       throw invalid(ConfigOption.LOG_LEVEL, level, "must be one of TRACE, DEBUG, INFO, WARN, ERROR");
     }
+    NodeConfig.Resources resources = new NodeConfig.Resources(
+        longIn(ConfigOption.RESOURCES_INTERVAL_MS, 100, 3_600_000, "a duration in milliseconds"),
+        intIn(ConfigOption.RESOURCES_HISTORY, 1, 10_000, "a number of samples"));
     return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, slots, prefetch, health, agingMs,
-        quantumMs, retentionMs, weights, api, cluster, dataDir, pluginsDir, scanMs, shutdownMs, ledger, new NodeConfig.Log(f.equals("json"), l), filePath);
+        quantumMs, retentionMs, weights, api, cluster, dataDir, pluginsDir, scanMs, shutdownMs, ledger, new NodeConfig.Log(f.equals("json"), l),
+        resources, filePath);
   }
 
   // ---- resolution -------------------------------------------------------------------------------------

@@ -77,6 +77,10 @@ public enum ConfigOption {
   LEDGER_MAX_ENTRIES("ledgerMaxEntries", "--ledger-max-entries", "AKITA_LEDGER_MAX_ENTRIES", "N", "0",
       "The ledger keeps at most this many entries; older ones are pruned, leaving a signed checkpoint "
           + "(0: no limit)."),
+  RESOURCES_INTERVAL_MS("resourcesIntervalMs", "--resources-interval-ms", "AKITA_RESOURCES_INTERVAL_MS", "MS", "2000",
+      "How often the node samples CPU, load, memory, swap, disks, network, file descriptors and heap (100-3600000)."),
+  RESOURCES_HISTORY("resourcesHistory", "--resources-history", "AKITA_RESOURCES_HISTORY", "N", "300",
+      "How many resource samples the node keeps for charts, newest last (1-10000; 300 at 2 s is 10 minutes)."),
   LOG_FORMAT("logFormat", "--log-format", "AKITA_LOG_FORMAT", "text|json", "text",
       "Console log format: readable lines or one JSON object per line."),
   LOG_LEVEL("logLevel", "--log-level", "AKITA_LOG_LEVEL", "LEVEL", "INFO",

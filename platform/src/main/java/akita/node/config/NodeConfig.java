@@ -28,6 +28,7 @@ import java.util.Set;
  * @param shutdownTimeoutMs how long a graceful shutdown waits for running work
  * @param ledger ledger retention
  * @param log logging settings
+ * @param resources resource sampling settings
  * @param configFile the config file that was read, or {@code null}
  */
 public record NodeConfig(
@@ -51,6 +52,7 @@ public record NodeConfig(
     long shutdownTimeoutMs,
     Ledger ledger,
     Log log,
+    Resources resources,
     Path configFile) {
 
   /** @return the number of members that makes a quorum: a majority of the expected members */
@@ -112,6 +114,15 @@ public record NodeConfig(
    * @param maxEntries at most this many entries are kept (0: no limit)
    */
   public record Ledger(long maxAgeMs, long maxEntries) {
+  }
+
+  /**
+   * Resource sampling settings.
+   *
+   * @param intervalMs how often the node samples its resources
+   * @param historySize how many samples it keeps
+   */
+  public record Resources(long intervalMs, int historySize) {
   }
 
   /**

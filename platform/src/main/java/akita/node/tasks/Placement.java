@@ -14,8 +14,11 @@ import java.util.List;
  *
  * <pre>
  *   score = rtt·rttMs/10 + load·running/slots + queue·inflight/slots + reliability·(1 - successRatio)
- *         + cpu·cpuLoad + affinity terms
+ *         + cpu·pressure + affinity terms
  * </pre>
+ *
+ * where {@code pressure} is the larger of the node's busy CPU fraction and its memory pressure (0 up to 90 %
+ * of memory in use, rising to 1 when memory is full), both from the resource summary it announces.
  *
  * (the Planetary Mesh formula {@code a·RTT + b·Load + c·Queue + d·Reliability}, with CPU and affinity added).
  * Affinity lowers the score of preferred nodes, anti-affinity and an earlier failure of this task raise it.
@@ -63,6 +66,9 @@ final class Placement {
   record Candidate(Worker worker, double score) {
   }
 
+  /** The share of memory in use above which a node counts as under memory pressure. */
+  static final double MEMORY_PRESSURE_FROM = 0.9;
+
   private final Weights w;
 
   Placement(Weights w) {
@@ -72,9 +78,8 @@ final class Placement {
   double score(Worker n, Task t) {
     NodeInfo i = n.info;
     double slots = Math.max(1, i.slotsTotal());
-    double cpu = i.resources().getDouble("cpuLoad", 0.0);
     double s = w.rtt() * n.rttMs / 10 + w.load() * i.running() / slots + w.queue() * n.inflight / slots
-        + w.reliability() * (1 - n.successRatio) + w.cpu() * Math.max(0, cpu);
+        + w.reliability() * (1 - n.successRatio) + w.cpu() * pressure(i.resources());
     TaskSpec spec = t.spec();
     if (matches(n, spec.affinity())) {
       s -= w.affinity();
@@ -86,6 +91,25 @@ final class Placement {
       s += 2 * w.affinity();
     }
     return s;
+  }
+
+  /**
+   * @param resources a node's announced resource summary (docs/resources.md)
+   * @return the larger of its busy CPU fraction and its memory pressure, 0 to 1; 0 for what it did not report
+   */
+  static double pressure(JsonObject resources) {
+    double cpu = 0;
+    if (resources.getValue("cpu") instanceof JsonObject c && c.getValue("total") instanceof Number total) {
+      cpu = total.doubleValue();
+    }
+    double memory = 0;
+    if (resources.getValue("memory") instanceof JsonObject m && m.getValue("totalBytes") instanceof Number total
+        && m.getValue("availableBytes") instanceof Number available && total.doubleValue() > 0) {
+      double used = 1 - available.doubleValue() / total.doubleValue();
+      memory = (used - MEMORY_PRESSURE_FROM) / (1 - MEMORY_PRESSURE_FROM);
+    }
+    double p = Math.max(cpu, memory);
+    return Double.isNaN(p) ? 0 : Math.max(0, Math.min(1, p));
   }
 
   private static boolean matches(Worker n, List<String> refs) {

@@ -103,6 +103,9 @@ public final class SchedulerVerticle extends VerticleBase {
   private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
   private final Set<String> dirty = new HashSet<>();
   private final List<Promise<Void>> flushWaiters = new ArrayList<>();
+  private final List<Promise<Void>> mapWaiters = new ArrayList<>();
+  /** The last mirror write: the mirror applies writes in order, so when it is done all earlier ones are. */
+  private Future<Void> lastMirror = Future.succeededFuture();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   /** State changes waiting for the next flush; reported (ledger, events, metrics) once it has stored them. */
   private List<JsonObject> transitions = new ArrayList<>();
@@ -254,6 +257,10 @@ public final class SchedulerVerticle extends VerticleBase {
     flushWaiters.forEach(p -> p.tryFail(new BusError(503, "NO_LEADER", "the leader stepped down; retry")
         .asException()));
     flushWaiters.clear();
+    mapWaiters.forEach(p -> p.tryFail(new BusError(503, "NO_LEADER", "the leader stepped down; retry")
+        .asException()));
+    mapWaiters.clear();
+    lastMirror = Future.succeededFuture();
     return Future.join(closing).mapEmpty();
   }
 
@@ -883,8 +890,8 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     long ackTimeout = maxAck;
     long myTerm = term;
-    // Assignments go out only once their ASSIGNED records are stored, so a new leader always knows them.
-    flush().compose(v -> vertx.eventBus().<JsonObject>request(TaskAddresses.assign(nodeId),
+    // Assignments go out only once their ASSIGNED records are in the map, so a new leader always knows them.
+    mapStored().compose(v -> vertx.eventBus().<JsonObject>request(TaskAddresses.assign(nodeId),
             new JsonObject().put("term", myTerm).put("leaderId", node.id()).put("tasks", batch),
             new DeliveryOptions().setSendTimeout(ackTimeout)))
         .onComplete(ar -> {
@@ -1081,10 +1088,25 @@ public final class SchedulerVerticle extends VerticleBase {
   /** @return completed once every change made so far is in the map and the mirror */
   private Future<Void> flush() {
     if (dirty.isEmpty() && !flushing) {
-      return Future.succeededFuture();
+      return lastMirror; // the mirror writes in order: the last one done means all are
     }
     Promise<Void> p = Promise.promise();
     flushWaiters.add(p);
+    scheduleFlush();
+    return p.future();
+  }
+
+  /**
+   * @return completed once every change made so far is in the task map: what a new leader takes over from, so
+   *     enough to send an assignment (the mirror matters only after a whole-cluster restart, when every
+   *     assignment is void anyway)
+   */
+  private Future<Void> mapStored() {
+    if (dirty.isEmpty() && !flushing) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> p = Promise.promise();
+    mapWaiters.add(p);
     scheduleFlush();
     return p.future();
   }
@@ -1094,7 +1116,10 @@ public final class SchedulerVerticle extends VerticleBase {
       return;
     }
     if (dirty.isEmpty()) {
-      completeWaiters(null);
+      completeWaiters(mapWaiters, null);
+      List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
+      flushWaiters.clear();
+      lastMirror.onComplete(ar -> waiting.forEach(p -> p.tryComplete()));
       return;
     }
     flushing = true;
@@ -1116,10 +1141,27 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
     flushWaiters.clear();
+    List<Promise<Void>> mapWaiting = new ArrayList<>(mapWaiters);
+    mapWaiters.clear();
     long myTerm = term;
     Future<Void> toMap = Future.fromCompletionStage(map.putAllAsync(entries), vertx.getOrCreateContext());
-    Future.all(toMap, mirror(rows)).onComplete(ar -> {
+    Future<Void> toMirror = mirror(rows);
+    lastMirror = toMirror.otherwiseEmpty();
+    // The next flush may start once the map has this one (map writes stay in order); the mirror goes on alone.
+    toMap.onComplete(ar -> {
       flushing = false;
+      for (Promise<Void> p : mapWaiting) {
+        if (ar.succeeded()) {
+          p.tryComplete();
+        } else {
+          p.tryFail(ar.cause());
+        }
+      }
+      if (!dirty.isEmpty() || !flushWaiters.isEmpty() || !mapWaiters.isEmpty()) {
+        scheduleFlush();
+      }
+    });
+    Future.all(toMap, toMirror).onComplete(ar -> {
       if (ar.failed()) {
         LOG.error("storing {} task change(s) failed", rows.size(), ar.cause());
         if (term == myTerm) {
@@ -1131,22 +1173,16 @@ public final class SchedulerVerticle extends VerticleBase {
       } else if (term == myTerm) {
         report(storing, notifying, myTerm);
       }
-      for (Promise<Void> p : waiting) {
-        if (ar.succeeded()) {
-          p.tryComplete();
-        } else {
-          p.tryFail(ar.cause());
-        }
-      }
-      if (!dirty.isEmpty() || !flushWaiters.isEmpty()) {
+      completeWaiters(waiting, ar.failed() ? ar.cause() : null);
+      if (!dirty.isEmpty() && !flushing) {
         scheduleFlush();
       }
     });
   }
 
-  private void completeWaiters(Throwable err) {
-    List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
-    flushWaiters.clear();
+  private static void completeWaiters(List<Promise<Void>> list, Throwable err) {
+    List<Promise<Void>> waiting = new ArrayList<>(list);
+    list.clear();
     waiting.forEach(p -> {
       if (err == null) {
         p.tryComplete();

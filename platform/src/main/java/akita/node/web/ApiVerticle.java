@@ -8,6 +8,7 @@ import akita.node.config.NodeConfig;
 import akita.node.ledger.LedgerAddresses;
 import akita.node.logging.LogBuffer;
 import akita.node.plugin.PluginAddresses;
+import akita.node.resources.ResourcesAddresses;
 import akita.node.tasks.TaskGateway;
 import ch.qos.logback.classic.Level;
 import io.vertx.core.Future;
@@ -45,6 +46,8 @@ public final class ApiVerticle extends VerticleBase {
   /** How long the API waits for a service on the event bus before answering 503. */
   private static final long BUS_TIMEOUT_MS = 10_000;
   private static final int EXPORT_PAGE = 1_000;
+  /** The most resource samples one answer carries (the largest --resources-history). */
+  private static final int RESOURCES_LIMIT = 10_000;
   private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
   private final NodeConfig.Api cfg;
@@ -107,6 +110,7 @@ public final class ApiVerticle extends VerticleBase {
     router.post(PREFIX + "/shutdown").handler(this::shutdown);
     router.get(PREFIX + "/cluster").handler(this::cluster);
     router.get(PREFIX + "/nodes/:id").handler(this::node);
+    router.get(PREFIX + "/nodes/:id/resources").handler(this::resources);
     router.post(PREFIX + "/nodes/:id/drain").handler(ctx -> drain(ctx, true));
     router.post(PREFIX + "/nodes/:id/undrain").handler(ctx -> drain(ctx, false));
     router.post(PREFIX + "/tasks").handler(this::submitTask);
@@ -117,6 +121,7 @@ public final class ApiVerticle extends VerticleBase {
             .put("attempts", t.getJsonArray("attemptHistory"))))
         .onFailure(err -> ctx.fail(ApiError.from(BusError.from(err)))));
     router.post(PREFIX + "/tasks/:id/cancel").handler(this::cancelTask);
+    router.get(PREFIX + "/events").handler(EventStream::handle);
     router.get(PREFIX + "/ledger").handler(this::ledger);
     router.get(PREFIX + "/ledger/export").handler(this::exportLedger);
     router.get(PREFIX + "/ledger/verify").handler(ctx -> ask(LedgerAddresses.VERIFY, new JsonObject())
@@ -196,6 +201,18 @@ public final class ApiVerticle extends VerticleBase {
   private void node(RoutingContext ctx) {
     ask(ClusterAddresses.VIEW, new JsonObject().put("nodeId", ctx.pathParam("id")))
         .onSuccess(n -> Errors.json(ctx, 200, n))
+        .onFailure(ctx::fail);
+  }
+
+  /** A node's latest resource sample and history, asked of that node over the event bus. */
+  private void resources(RoutingContext ctx) {
+    int limit = Bodies.intParam(ctx, "limit", RESOURCES_LIMIT, 0, RESOURCES_LIMIT);
+    ask(ClusterAddresses.VIEW, new JsonObject().put("nodeId", ctx.pathParam("id")))
+        .compose(n -> ask(ResourcesAddresses.history(n.getString("id")), new JsonObject().put("limit", limit))
+            .recover(err -> Future.failedFuture(err instanceof ApiException e && e.error().status() == 503
+                ? ApiError.NODE_UNREACHABLE.with("node " + n.getString("name") + " (" + n.getString("state")
+                    + ") does not answer: " + e.getMessage()) : err)))
+        .onSuccess(r -> Errors.json(ctx, 200, r))
         .onFailure(ctx::fail);
   }
 

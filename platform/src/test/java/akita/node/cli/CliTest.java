@@ -74,6 +74,36 @@ class CliTest {
     assertEquals("cli-node", new JsonObject(json.out().trim()).getString("name"));
   }
 
+  /**
+   * Verifies {@code cluster resources} shows a row of figures per node once the node has sampled, and
+   * {@code cluster resources NODE} that node's mounts and interfaces; an unknown node is a 404.
+   */
+  @Test
+  void clusterResources() throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    Run all = run("cluster", "resources", "--target-node-api", target, "--api-key", KEY);
+    while (all.out().lines().noneMatch(l -> l.startsWith("cli-node") && l.contains("%"))
+        && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      all = run("cluster", "resources", "--target-node-api", target, "--api-key", KEY);
+    }
+    assertEquals(0, all.code(), all.err());
+    assertTrue(all.out().startsWith("NAME") && all.out().contains("MEMORY"), all.out());
+    assertTrue(all.out().lines().anyMatch(l -> l.startsWith("cli-node") && l.contains("iB/")), all.out());
+
+    Run one = run("cluster", "resources", "cli-node", "--target-node-api", target, "--api-key", KEY);
+    assertEquals(0, one.code(), one.err());
+    assertTrue(one.out().contains("cores") && one.out().contains("MOUNT") && one.out().contains("INTERFACE"),
+        one.out());
+    assertTrue(one.out().lines().anyMatch(l -> l.startsWith("lo ")), one.out());
+    Run json = run("cluster", "resources", "cli-node", "--json", "--target-node-api", target, "--api-key", KEY);
+    assertEquals(node.context().id(), new JsonObject(json.out().trim()).getString("nodeId"));
+
+    Run unknown = run("cluster", "resources", "no-such-node", "--target-node-api", target, "--api-key", KEY);
+    assertEquals(1, unknown.code());
+    assertTrue(unknown.err().contains("404 NODE_NOT_FOUND"), unknown.err());
+  }
+
   /** Verifies {@code cluster status} shows the leader and a row per node, and drain/undrain round-trip. */
   @Test
   void clusterStatusAndDrain() throws Exception {

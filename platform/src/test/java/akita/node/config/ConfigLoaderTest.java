@@ -126,7 +126,9 @@ class ConfigLoaderTest {
       "LOG_FORMAT|xml|--log-format|must be 'text' or 'json'",
       "LOG_LEVEL|LOUD|--log-level|must be one of",
       "API_KEY_HEADER|X Key|--api-key-header|is not a valid HTTP header name",
-      "DATA_DIR|' '|--data-dir|is empty"
+      "DATA_DIR|' '|--data-dir|is empty",
+      "RESOURCES_INTERVAL_MS|50|--resources-interval-ms|out of range",
+      "RESOURCES_HISTORY|0|--resources-history|out of range"
   })
   void invalidFlag(String option, String value, String name, String problem) {
     flags.put(ConfigOption.valueOf(option), value);
@@ -148,6 +150,15 @@ class ConfigLoaderTest {
     assertTrue(error().contains("give name=weight pairs"));
     flags.put(ConfigOption.PLACEMENT_WEIGHTS, "rtt=-1");
     assertTrue(error().contains("a weight is a number from 0 to 1000"));
+  }
+
+  /** Verifies resource sampling's defaults (2 s, 300 samples) and that the environment sets both. */
+  @Test
+  void resources() {
+    assertEquals(new NodeConfig.Resources(2_000, 300), load().resources());
+    env.put("AKITA_RESOURCES_INTERVAL_MS", "250");
+    env.put("AKITA_RESOURCES_HISTORY", "20");
+    assertEquals(new NodeConfig.Resources(250, 20), load().resources());
   }
 
   /** Verifies an invalid environment variable is reported as coming from it. */

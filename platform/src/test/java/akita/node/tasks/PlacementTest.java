@@ -67,7 +67,7 @@ class PlacementTest {
     Placement.Worker build() {
       Placement.Worker w = new Placement.Worker(id);
       w.info = new NodeInfo(id, name, "0.1.0", "test", "uuid-" + id, List.of("worker"), caps, types, slots,
-          running, draining, new JsonObject().put("cpuLoad", cpu), "http://127.0.0.1:1", NOW - 60_000, 1,
+          running, draining, new JsonObject().put("cpu", new JsonObject().put("total", cpu)), "http://127.0.0.1:1", NOW - 60_000, 1,
           new JsonArray(), slots);
       w.inflight = running;
       return w;
@@ -156,6 +156,36 @@ class PlacementTest {
     flaky.successRatio = 0.5;
     Placement.Worker solid = new W("solid").build();
     assertEquals(List.of("solid", "flaky"), ranked(echo(), flaky, solid));
+  }
+
+  /** Verifies a node with memory nearly full scores as busy, and memory below 90 % in use changes nothing. */
+  @Test
+  void memoryPressureCounts() {
+    JsonObject nearlyFull = memory(100, 2);   // 98 % in use
+    JsonObject comfortable = memory(100, 40); // 60 % in use
+    assertEquals(0.8, Placement.pressure(nearlyFull), 1e-9);
+    assertEquals(0.0, Placement.pressure(comfortable), 1e-9);
+    assertEquals(0.3, Placement.pressure(comfortable.copy().put("cpu", new JsonObject().put("total", 0.3))), 1e-9,
+        "the larger of CPU and memory pressure");
+    assertEquals(0.0, Placement.pressure(new JsonObject()), "a node that reported nothing");
+    assertEquals(0.0, Placement.pressure(new JsonObject().put("cpu", "busy")), "a malformed report is ignored");
+
+    Placement.Worker full = new W("full").build();
+    full.info = withResources(full.info, nearlyFull);
+    Placement.Worker roomy = new W("roomy").build();
+    roomy.info = withResources(roomy.info, comfortable);
+    assertEquals(List.of("roomy", "full"), ranked(echo(), full, roomy));
+  }
+
+  private static JsonObject memory(long total, long available) {
+    return new JsonObject().put("memory", new JsonObject().put("totalBytes", total).put("availableBytes", available)
+        .put("usedBytes", total - available));
+  }
+
+  private static NodeInfo withResources(NodeInfo i, JsonObject resources) {
+    return new NodeInfo(i.id(), i.name(), i.version(), i.cluster(), i.memberUuid(), i.roles(), i.capabilities(),
+        i.taskTypes(), i.slotsTotal(), i.running(), i.draining(), resources, i.api(), i.startedAt(), i.seq(),
+        i.plugins(), i.accepts());
   }
 
   @Test
