@@ -37,11 +37,27 @@ public final class NodeProcess implements AutoCloseable {
    * @return the running process
    */
   public static NodeProcess start(Path workDir, Map<String, String> env, String... args) throws IOException {
+    return start(List.of(), workDir, env, args);
+  }
+
+  /**
+   * Starts {@code java -jar platform.jar args...} behind a command prefix that execs it, such as
+   * {@code ip netns exec NS} (the process id is then the JVM's).
+   *
+   * @param prefix the words before {@code java}
+   * @param workDir the working directory (the node's default data folder is under it)
+   * @param env extra environment variables
+   * @param args the arguments after the jar
+   * @return the running process
+   */
+  public static NodeProcess start(List<String> prefix, Path workDir, Map<String, String> env, String... args)
+      throws IOException {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR + " is missing: run the integration tests through mvn verify");
     }
     Files.createDirectories(workDir);
-    List<String> cmd = new ArrayList<>(List.of(
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.addAll(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toAbsolutePath().toString()));
     cmd.addAll(List.of(args));
@@ -134,6 +150,27 @@ public final class NodeProcess implements AutoCloseable {
   /** @return the process's exit code; it must have ended */
   public int exitCode() {
     return process.exitValue();
+  }
+
+  /**
+   * Sends a signal with {@code kill}, such as {@code KILL}, {@code STOP} or {@code CONT}; for {@code KILL},
+   * also waits until the process is gone.
+   *
+   * @param signal the signal's name without {@code SIG}
+   */
+  public void signal(String signal) throws Exception {
+    int rc = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start().waitFor();
+    if (rc != 0 && process.isAlive()) {
+      throw new IllegalStateException("kill -" + signal + " " + process.pid() + " exited with " + rc);
+    }
+    if ("KILL".equals(signal) && !process.waitFor(10, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("process " + process.pid() + " survived kill -9");
+    }
+  }
+
+  /** @return whether the process is still running */
+  public boolean isAlive() {
+    return process.isAlive();
   }
 
   /** @return the OS process id */
