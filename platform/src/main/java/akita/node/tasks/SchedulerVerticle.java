@@ -123,6 +123,9 @@ public final class SchedulerVerticle extends VerticleBase {
   private boolean flushing;
   private boolean flushScheduled;
   private boolean pumpScheduled;
+  /** Counts membership changes, so an acknowledgement can tell whether the members moved under a write. */
+  private long membershipChanges;
+  private int lastMemberCount;
   private long seq;
   private long tickTimer = -1;
   private long viewTimer = -1;
@@ -173,6 +176,7 @@ public final class SchedulerVerticle extends VerticleBase {
     term = newTerm;
     long myTerm = newTerm;
     LOG.info("scheduler taking over (term {})", newTerm);
+    List<Task> endedBefore = new ArrayList<>();
     queue = new TaskQueue(settings.agingMs(), settings.fairShareQuantumMs());
     map = hz.getMap(TASK_MAP);
     // The same health rules as discovery: a silent worker gets no new tasks (SUSPECT), and its tasks are
@@ -181,12 +185,16 @@ public final class SchedulerVerticle extends VerticleBase {
     var bus = vertx.eventBus();
     consumers.add(bus.<JsonObject>consumer(ClusterAddresses.ANNOUNCE, m -> onAnnounce(m.body())));
     var context = vertx.getOrCreateContext();
+    lastMemberCount = membership.members().size();
     membershipListener = membership.onChange(merged -> context.runOnContext(v -> onMembership()));
     seedWorkers()
         .compose(v -> loadTasks())
         .map(v -> {
           tasks.values().stream().filter(t -> t.state().terminal())
               .sorted(java.util.Comparator.comparingLong(Task::finishedAt)).forEach(finished::addLast);
+          // The tasks earlier leaders ended: only these may lack their end in the ledger.
+          long since = System.currentTimeMillis() - RECENT_ENDS_MS;
+          finished.stream().filter(t -> t.finishedAt() >= since).forEach(endedBefore::add);
           return (Void) null;
         })
         .compose(v -> reconcile())
@@ -211,7 +219,7 @@ public final class SchedulerVerticle extends VerticleBase {
           LOG.info("scheduler active (term {}): {} task(s) known, {} queued, {} worker(s)", myTerm, tasks.size(),
               queue.size(), workers.size());
           schedulePump();
-          recordMissingEnds(myTerm);
+          recordMissingEnds(myTerm, endedBefore);
         })
         .onFailure(err -> {
           if (term == myTerm) {
@@ -306,38 +314,62 @@ public final class SchedulerVerticle extends VerticleBase {
         waited.tryComplete();
       }
     });
-    return waited.future().compose(v -> {
-      List<Future<JsonObject>> asks = new ArrayList<>();
-      for (Member m : membership.members()) {
-        asks.add(vertx.eventBus().<JsonObject>request(TaskAddresses.RECOVER_PREFIX + m.nodeId(), new JsonObject(),
-            new DeliveryOptions().setSendTimeout(10_000)).map(Message::body)
-            .recover(err -> Future.succeededFuture(new JsonObject())));
-      }
-      return Future.join(asks).map(all -> {
-        Map<String, JsonObject> newest = new HashMap<>();
-        for (int i = 0; i < all.size(); i++) {
-          JsonObject r = all.resultAt(i);
-          if (r == null) {
-            continue;
+    // Two rounds: every mirror's unfinished tasks, then every mirror's copies of those tasks in any state, since
+    // a node that was not the leader may hold a stale unfinished copy of a task another node holds finished.
+    return waited.future().compose(v -> askMirrors(new JsonObject()))
+        .compose(unfinished -> {
+          List<String> ids = new ArrayList<>(unfinished.keySet());
+          List<Future<Map<String, JsonObject>>> rounds = new ArrayList<>();
+          for (int i = 0; i < ids.size(); i += 500) {
+            rounds.add(askMirrors(new JsonObject().put("ids", new JsonArray(new ArrayList<>(
+                ids.subList(i, Math.min(ids.size(), i + 500)))))));
           }
-          for (Object o : r.getJsonArray("tasks", new JsonArray())) {
-            JsonObject t = (JsonObject) o;
-            newest.merge(t.getString("id"), t, (a, b) -> newer(a, b) ? a : b);
+          return Future.all(rounds).map(all -> {
+            Map<String, JsonObject> newest = new HashMap<>(unfinished);
+            for (Future<Map<String, JsonObject>> f : rounds) {
+              f.result().forEach((id, t) -> newest.merge(id, t, (a, b) -> newer(a, b) ? a : b));
+            }
+            return newest;
+          });
+        })
+        .compose(newest -> {
+          long open = newest.values().stream().filter(t -> !TaskState.valueOf(t.getString("state")).terminal())
+              .count();
+          if (!newest.isEmpty()) {
+            LOG.info("recovered {} task(s) from the nodes' SQLite mirrors: {} unfinished, {} found finished "
+                + "elsewhere", newest.size(), open, newest.size() - open);
           }
+          for (JsonObject t : newest.values()) {
+            adopt(Task.fromJson(t));
+          }
+          for (Task t : tasks.values()) {
+            dirty.add(t.id());
+          }
+          return flush();
+        });
+  }
+
+  /** Asks every member's mirror ({@code TaskStoreVerticle}) and keeps the newest copy of each task. */
+  private Future<Map<String, JsonObject>> askMirrors(JsonObject query) {
+    List<Future<JsonObject>> asks = new ArrayList<>();
+    for (Member m : membership.members()) {
+      asks.add(vertx.eventBus().<JsonObject>request(TaskAddresses.RECOVER_PREFIX + m.nodeId(), query,
+          new DeliveryOptions().setSendTimeout(30_000)).map(Message::body)
+          .recover(err -> Future.succeededFuture(new JsonObject())));
+    }
+    return Future.join(asks).map(all -> {
+      Map<String, JsonObject> newest = new HashMap<>();
+      for (int i = 0; i < all.size(); i++) {
+        JsonObject r = all.resultAt(i);
+        if (r == null) {
+          continue;
         }
-        return newest;
-      });
-    }).compose(newest -> {
-      if (!newest.isEmpty()) {
-        LOG.info("recovered {} unfinished task(s) from the nodes' SQLite mirrors", newest.size());
+        for (Object o : r.getJsonArray("tasks", new JsonArray())) {
+          JsonObject t = (JsonObject) o;
+          newest.merge(t.getString("id"), t, (a, b) -> newer(a, b) ? a : b);
+        }
       }
-      for (JsonObject t : newest.values()) {
-        adopt(Task.fromJson(t));
-      }
-      for (Task t : tasks.values()) {
-        dirty.add(t.id());
-      }
-      return flush();
+      return newest;
     });
   }
 
@@ -441,6 +473,11 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   private void onMembership() {
+    int size = membership.members().size();
+    if (size < lastMemberCount) {
+      membershipChanges++; // a member left: writes in flight may have lost their backup
+    }
+    lastMemberCount = size;
     long now = System.currentTimeMillis();
     for (ClusterView.Transition t : view.members(membership.members(), now)) {
       Placement.Worker w = workers.get(t.nodeId());
@@ -546,12 +583,18 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     changed(t);
     long myTerm = term;
-    // Acknowledge only once the map and the SQLite mirror hold the task.
+    long changesBefore = membershipChanges;
+    // Acknowledge only once the map and the SQLite mirror hold the task, and only if the members that hold
+    // its backup did not change meanwhile: a leader cut off from the others sees its write "succeed" locally
+    // once the backup times out, and must not promise a task the majority never got.
     flush().onComplete(ar -> {
-      if (ar.failed() || term != myTerm) {
-        new BusError(503, "NOT_STORED", "the task could not be stored: "
-            + (ar.failed() ? ar.cause().getMessage() : "leadership changed") + "; retry (with an idempotency key)")
-            .failOn(msg);
+      String problem = ar.failed() ? ar.cause().getMessage() : term != myTerm ? "leadership changed"
+          : membershipChanges != changesBefore ? "a member left the cluster while it was stored"
+          : membership.members().size() < settings.expectedMembers() / 2 + 1 ? "this leader lost its quorum"
+          : null;
+      if (problem != null) {
+        new BusError(503, "NOT_STORED", "the task could not be stored for sure: " + problem
+            + "; retry (with an idempotency key)").failOn(msg);
         return;
       }
       msg.reply(t.toJson().put("created", true));
@@ -565,14 +608,18 @@ public final class SchedulerVerticle extends VerticleBase {
       msg.reply(t.toJson());
       return;
     }
-    vertx.eventBus().<JsonObject>request(TaskStoreVerticle.GET, msg.body()).onSuccess(r -> {
-      JsonObject task = r.body().getJsonObject("task");
-      if (task == null) {
-        new BusError(404, "TASK_NOT_FOUND", "no task with id '" + msg.body().getString("id") + "'").failOn(msg);
-      } else {
-        msg.reply(task);
-      }
-    }).onFailure(err -> BusError.from(err).failOn(msg));
+    String id = msg.body().getString("id", "");
+    vertx.eventBus().<JsonObject>request(TaskStoreVerticle.GET, msg.body())
+        .compose(r -> r.body().getJsonObject("task") != null ? Future.succeededFuture(r.body().getJsonObject("task"))
+            // Not in this leader's mirror: after a whole-cluster restart another node's mirror may hold it.
+            : askMirrors(new JsonObject().put("ids", new JsonArray().add(id))).map(found -> found.get(id)))
+        .onSuccess(task -> {
+          if (task == null) {
+            new BusError(404, "TASK_NOT_FOUND", "no task with id '" + id + "'").failOn(msg);
+          } else {
+            msg.reply(task);
+          }
+        }).onFailure(err -> BusError.from(err).failOn(msg));
   }
 
   private void onList(Message<JsonObject> msg) {
@@ -654,7 +701,11 @@ public final class SchedulerVerticle extends VerticleBase {
             cancelOn(t.nodeId(), t, "an earlier attempt completed the task");
             release(t.nodeId(), t.id(), true);
           }
-          t.endAttempt("COMPLETED", null, now);
+          if (current) {
+            t.endAttempt("COMPLETED", null, now);
+          } else {
+            t.lateSuccess(attempt, nodeId, now);
+          }
           t.result(r.getJsonObject("result", new JsonObject()));
           if (t.state() == TaskState.PENDING) {
             queue.remove(t);
@@ -996,12 +1047,11 @@ public final class SchedulerVerticle extends VerticleBase {
   /**
    * The ledger records each task's end exactly once: the end is stored first and recorded after, so a leader
    * that died between the two leaves it unrecorded. The next leader records those ends (marked
-   * {@code "recovered": true}) for the tasks that ended in the last {@value #RECENT_ENDS_MS} ms.
+   * {@code "recovered": true}) for the tasks earlier leaders ended in the last {@value #RECENT_ENDS_MS} ms (taken
+   * before this leader changed anything, so its own ends, whose recording may still be on the way, are not
+   * among them).
    */
-  private void recordMissingEnds(long myTerm) {
-    long since = System.currentTimeMillis() - RECENT_ENDS_MS;
-    List<Task> ended = tasks.values().stream().filter(t -> t.state().terminal() && t.finishedAt() >= since)
-        .toList();
+  private void recordMissingEnds(long myTerm, List<Task> ended) {
     if (ended.isEmpty()) {
       return;
     }

@@ -118,6 +118,30 @@ public final class Task {
     }
   }
 
+  /**
+   * An earlier attempt's success arrived after it had been given up on (its worker was thought lost, or it did
+   * not acknowledge in time): that attempt completed the task, whatever it was marked; the current one, if it
+   * is another and still open, was superseded.
+   *
+   * @param number the attempt that reported success
+   * @param node the node it ran on
+   * @param now the time
+   */
+  void lateSuccess(int number, String node, long now) {
+    JsonObject current = currentAttempt();
+    if (current != null && current.getInteger("attempt", 0) != number && !current.containsKey("outcome")) {
+      current.put("endedAt", iso(now)).put("outcome", "SUPERSEDED");
+    }
+    for (int i = attempts.size() - 1; i >= 0; i--) {
+      JsonObject a = attempts.getJsonObject(i);
+      if (a.getInteger("attempt", 0) == number) {
+        a.put("endedAt", iso(now)).put("outcome", "COMPLETED").put("lateResult", true);
+        break;
+      }
+    }
+    nodeId = node;
+  }
+
   /** @return the error of the last attempt, {@code null} if it did not fail (or there was none) */
   JsonObject lastAttemptError() {
     JsonObject a = currentAttempt();

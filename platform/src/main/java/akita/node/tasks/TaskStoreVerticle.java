@@ -110,13 +110,29 @@ public final class TaskStoreVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * For a new leader after a whole-cluster restart: {@code {}} → this mirror's unfinished tasks; {@code {"ids":
+   * [...]}} → its copies of those tasks in whatever state (another node may hold a newer, finished copy).
+   */
   private void onRecover(Message<JsonObject> msg) {
-    db.reader().query("SELECT json FROM tasks WHERE state NOT IN ('COMPLETED', 'FAILED', 'CANCELLED') ORDER BY seq")
-        .execute()
+    JsonArray ids = msg.body() == null ? null : msg.body().getJsonArray("ids");
+    Future<io.vertx.sqlclient.RowSet<Row>> query;
+    if (ids != null) {
+      Tuple args = Tuple.tuple();
+      ids.forEach(args::addValue);
+      query = ids.isEmpty() ? Future.succeededFuture(null) : db.reader().preparedQuery("SELECT json FROM tasks "
+          + "WHERE id IN (" + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")").execute(args);
+    } else {
+      query = db.reader().query("SELECT json FROM tasks WHERE state NOT IN ('COMPLETED', 'FAILED', 'CANCELLED') "
+          + "ORDER BY seq").execute();
+    }
+    query
         .onSuccess(rows -> {
           JsonArray out = new JsonArray();
-          for (Row r : rows) {
-            out.add(new JsonObject(r.getString("json")));
+          if (rows != null) {
+            for (Row r : rows) {
+              out.add(new JsonObject(r.getString("json")));
+            }
           }
           msg.reply(new JsonObject().put("tasks", out));
         })

@@ -47,6 +47,7 @@ public final class ApiVerticle extends VerticleBase {
   /** How long the API waits for a service on the event bus before answering 503. */
   private static final long BUS_TIMEOUT_MS = 10_000;
   private static final int EXPORT_PAGE = 1_000;
+  private static final long VERIFY_TIMEOUT_MS = 300_000;
   /** The most resource samples one answer carries (the largest --resources-history). */
   private static final int RESOURCES_LIMIT = 10_000;
   private static final Set<String> LOG_LEVELS = Set.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
@@ -131,8 +132,9 @@ public final class ApiVerticle extends VerticleBase {
     router.get(PREFIX + "/events").handler(EventStream::handle);
     router.get(PREFIX + "/ledger").handler(this::ledger);
     router.get(PREFIX + "/ledger/export").handler(this::exportLedger);
-    router.get(PREFIX + "/ledger/verify").handler(ctx -> ask(LedgerAddresses.VERIFY, new JsonObject())
-        .onSuccess(r -> Errors.json(ctx, 200, r)).onFailure(ctx::fail));
+    // Walking a long chain takes a while (SHA-256 of every entry): allow for it.
+    router.get(PREFIX + "/ledger/verify").handler(ctx -> ask(LedgerAddresses.VERIFY, new JsonObject(),
+            VERIFY_TIMEOUT_MS).onSuccess(r -> Errors.json(ctx, 200, r)).onFailure(ctx::fail));
     router.get(PREFIX + "/plugins").handler(this::plugins);
     router.post(PREFIX + "/plugins").handler(this::deployPlugin);
     router.delete(PREFIX + "/plugins/:id").handler(this::removePlugin);
@@ -265,7 +267,11 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> ask(String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(BUS_TIMEOUT_MS))
+    return ask(address, body, BUS_TIMEOUT_MS);
+  }
+
+  private Future<JsonObject> ask(String address, JsonObject body, long timeoutMs) {
+    return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs))
         .map(m -> m.body())
         .recover(err -> Future.failedFuture(ApiError.from(BusError.from(err))));
   }
