@@ -896,6 +896,13 @@ public final class SchedulerVerticle extends VerticleBase {
         continue; // no worker of this class has a free slot now; the others may
       }
       queue.poll(c);
+      if (t.state() != TaskState.PENDING) {
+        // Ended or moved on while queued (a late result, a cancel): never hand it out again.
+        if (!c.tasks.isEmpty()) {
+          heads.add(c);
+        }
+        continue;
+      }
       Placement.Worker w = ranked.get(0).worker();
       t.assign(w.id, w.info.name(), Placement.explain(ranked), term, now);
       t.moveTo(TaskState.ASSIGNED, term, "assigned to " + w.info.name(), now);

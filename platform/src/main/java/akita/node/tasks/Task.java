@@ -36,6 +36,8 @@ public final class Task {
   /** The time the queue orders this task by: its submit time, or a later one under fair share. */
   private long queueTime;
   private final JsonArray attempts = new JsonArray();
+  /** Whether the task waits in the leader's queue (kept by {@link TaskQueue}, so it is never there twice). */
+  boolean queued;
   /** When the leader gives up on the current attempt if no report ends it (not stored: reset on take-over). */
   private long backstopAt;
   /** The state last reported to listeners (ledger, events, metrics); {@code null} for a task not yet reported. */

@@ -69,6 +69,10 @@ final class TaskQueue {
   }
 
   void add(Task t) {
+    if (t.queued) {
+      return; // already waiting: a second entry would be placed twice
+    }
+    t.queued = true;
     // A delayed task ages from when it may start, not from its submit: waiting for notBefore earns nothing.
     long base = Math.max(t.submittedAt(), t.spec().notBefore());
     t.queueTime(base);
@@ -86,6 +90,7 @@ final class TaskQueue {
   boolean remove(Task t) {
     PlacementClass c = classes.get(classKey(t.spec()));
     if (c != null && c.tasks.remove(t)) {
+      t.queued = false;
       size--;
       if (c.tasks.isEmpty()) {
         classes.remove(c.key);
@@ -99,6 +104,7 @@ final class TaskQueue {
   Task poll(PlacementClass c) {
     Task t = c.tasks.poll();
     if (t != null) {
+      t.queued = false;
       size--;
     }
     if (c.tasks.isEmpty()) {
