@@ -701,10 +701,10 @@ public final class SchedulerVerticle extends VerticleBase {
             cancelOn(t.nodeId(), t, "an earlier attempt completed the task");
             release(t.nodeId(), t.id(), true);
           }
-          if (current) {
+          if (current && !t.attemptEnded()) {
             t.endAttempt("COMPLETED", null, now);
           } else {
-            t.lateSuccess(attempt, nodeId, now);
+            t.lateSuccess(attempt, nodeId, now); // given up on (or superseded), yet it succeeded
           }
           t.result(r.getJsonObject("result", new JsonObject()));
           if (t.state() == TaskState.PENDING) {

@@ -144,6 +144,12 @@ public final class Task {
     nodeId = node;
   }
 
+  /** @return whether the current attempt already has an outcome (it was given up on, or ended) */
+  boolean attemptEnded() {
+    JsonObject a = currentAttempt();
+    return a != null && a.containsKey("outcome");
+  }
+
   /** @return the error of the last attempt, {@code null} if it did not fail (or there was none) */
   JsonObject lastAttemptError() {
     JsonObject a = currentAttempt();
