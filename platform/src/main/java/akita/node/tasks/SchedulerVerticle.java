@@ -595,8 +595,9 @@ public final class SchedulerVerticle extends VerticleBase {
       if (problem != null) {
         new BusError(503, "NOT_STORED", "the task could not be stored for sure: " + problem
             + "; retry (with an idempotency key)").failOn(msg);
-        if (term == myTerm && ar.succeeded()) {
-          enqueue(t, System.currentTimeMillis()); // it is here all the same: a retry with its key finds it
+        if (term == myTerm) {
+          // It is here all the same (and its store is retried): a retry with its key finds a task that runs.
+          enqueue(t, System.currentTimeMillis());
         }
         return;
       }
