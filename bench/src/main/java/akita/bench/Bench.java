@@ -190,6 +190,9 @@ final class Bench {
   private static JsonObject medians(List<JsonObject> reps, String field) {
     JsonObject out = new JsonObject();
     for (String p : reps.get(0).getJsonObject(field).fieldNames()) {
+      if ("count".equals(p)) {
+        continue;
+      }
       out.put(p, Spread.of(reps.stream().map(r -> r.getJsonObject(field).getDouble(p)).toList()).median());
     }
     return out;

@@ -1,5 +1,7 @@
 package akita.bench;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +14,13 @@ import java.util.regex.Pattern;
 final class ProcessMemory {
 
   private static final Pattern KB = Pattern.compile("^(\\w+):\\s+(\\d+)\\s+kB$");
-  /** G1: {@code garbage-first heap   total 262144K, used 123456K [...]}; other collectors print alike. */
-  private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total\\s+(\\d+)K,\\s+used\\s+(\\d+)K");
+  /**
+   * A heap or generation line: G1 prints {@code garbage-first heap   total 262144K, used 123456K [...]}, the
+   * serial and parallel collectors one such line per generation.
+   */
+  private static final Pattern HEAP_USED = Pattern.compile("total\\s+\\d+K,\\s+used\\s+(\\d+)K");
+  /** A class histogram line: {@code    1:       1234567       12345678  [B (java.base@17)}. */
+  private static final Pattern HISTOGRAM_LINE = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
 
   private ProcessMemory() {
   }
@@ -45,7 +52,7 @@ final class ProcessMemory {
 
   /**
    * The live heap of another JVM: a full collection ({@code jcmd PID GC.run}), then the used heap
-   * ({@code jcmd PID GC.heap_info}).
+   * ({@code jcmd PID GC.heap_info}, all generations).
    *
    * @param pid the JVM's process id
    * @return bytes in use after the collection
@@ -53,12 +60,48 @@ final class ProcessMemory {
    */
   static long liveHeapBytes(long pid) throws IOException, InterruptedException {
     jcmd(pid, "GC.run");
-    String info = jcmd(pid, "GC.heap_info");
+    return usedHeapKb(jcmd(pid, "GC.heap_info")) * 1024;
+  }
+
+  /** @return the used kB in {@code jcmd GC.heap_info}'s answer, all generations added up */
+  static long usedHeapKb(String info) throws IOException {
     Matcher m = HEAP_USED.matcher(info);
-    if (!m.find()) {
-      throw new IOException("cannot read the used heap from jcmd GC.heap_info:\n" + info);
+    long usedKb = 0;
+    boolean found = false;
+    while (m.find()) {
+      usedKb += Long.parseLong(m.group(1));
+      found = true;
     }
-    return Long.parseLong(m.group(2)) * 1024;
+    if (!found) {
+      throw new IOException("cannot read the used heap from jcmd GC.heap_info (G1, serial or parallel GC):\n" + info);
+    }
+    return usedKb;
+  }
+
+  /**
+   * The classes that take the most heap in another JVM ({@code jcmd PID GC.class_histogram}, which collects
+   * first).
+   *
+   * @param pid the JVM's process id
+   * @param top how many classes
+   * @return {@code [{"class", "instances", "bytes"}]}, largest first
+   * @throws IOException if jcmd is missing or failed
+   */
+  static JsonArray topClasses(long pid, int top) throws IOException, InterruptedException {
+    return topClasses(jcmd(pid, "GC.class_histogram"), top);
+  }
+
+  /** @return the first {@code top} classes of {@code jcmd GC.class_histogram}'s answer */
+  static JsonArray topClasses(String histogram, int top) {
+    JsonArray out = new JsonArray();
+    for (String line : histogram.split("\n")) {
+      Matcher m = HISTOGRAM_LINE.matcher(line);
+      if (m.find() && out.size() < top) {
+        out.add(new JsonObject().put("class", m.group(3)).put("instances", Long.parseLong(m.group(1)))
+            .put("bytes", Long.parseLong(m.group(2))));
+      }
+    }
+    return out;
   }
 
   private static String jcmd(long pid, String command) throws IOException, InterruptedException {

@@ -53,6 +53,11 @@ final class ScaleRun {
       log.printf("bench: queueing %d tasks (leader heap %.0f MiB live)%n", s.tasks(), heapBefore / 1048576.0);
       JsonObject fill = Bench.await(TaskRun.submitOnly(vertx, submit, door, BenchSettings.TASK_TYPE, s.tasks(),
           s.window(), s.timeoutMs()), s.timeoutMs());
+      NodeCluster.Node leader = cluster.leader();
+      if (!leader.process().isAlive()) {
+        return o.put("ok", false).put("error", "the leader exited with " + leader.process().exitValue() + " after "
+            + fill.getInteger("accepted") + " tasks were queued" + NodeCluster.tail(leader));
+      }
       long heapAfter = ProcessMemory.liveHeapBytes(leaderPid);
       int queued = fill.getInteger("accepted");
       log.printf("bench: %d queued at %.0f submits/s; leader heap %.0f MiB live%n", queued,
@@ -61,7 +66,8 @@ final class ScaleRun {
           .put("latencyMs", fill.getJsonObject("acceptLatencyMs"))
           .put("leaderHeap", new JsonObject().put("liveBeforeMiB", Bench.round1(heapBefore / 1048576.0))
               .put("liveQueuedMiB", Bench.round1(heapAfter / 1048576.0))
-              .put("bytesPerQueuedTask", queued == 0 ? 0 : Math.round((double) (heapAfter - heapBefore) / queued)));
+              .put("bytesPerQueuedTask", queued == 0 ? 0 : Math.round((double) (heapAfter - heapBefore) / queued))
+              .put("topClasses", ProcessMemory.topClasses(leaderPid, 12)));
       if (!fill.getBoolean("ok")) {
         return o.put("ok", false).put("error", "filling the queue: " + fill.getString("error"));
       }
@@ -131,20 +137,23 @@ final class ScaleRun {
     long t0 = System.nanoTime();
     JsonArray perSecond = new JsonArray();
     long prev = a0;
-    long end = t0 + s.measureMs() * 1_000_000;
-    while (System.nanoTime() < end) {
-      // The measuring window itself: sample the counter once a second.
-      Thread.sleep(Math.max(1, Math.min(1_000, (end - System.nanoTime()) / 1_000_000)));
+    long seconds = Math.max(1, Math.round(s.measureMs() / 1000.0));
+    for (long k = 1; k <= seconds; k++) {
+      // The measuring window itself: the counter is read at each whole second from its start.
+      long wait = t0 + k * 1_000_000_000L - System.nanoTime();
+      if (wait > 0) {
+        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+      }
       long now = fleet.assigned();
       perSecond.add(now - prev);
       prev = now;
     }
-    long a1 = fleet.assigned();
-    double seconds = (System.nanoTime() - t0) / 1e9;
+    long a1 = prev;
+    double elapsed = (System.nanoTime() - t0) / 1e9;
     fleet.draining(true);
     awaitQuiet(fleet::assigned);
-    return new JsonObject().put("decisionsPerSecond", TaskRun.round((a1 - a0) / seconds))
-        .put("assigned", a1 - a0).put("seconds", Math.round(seconds * 1000) / 1000.0).put("samples", perSecond);
+    return new JsonObject().put("decisionsPerSecond", TaskRun.round((a1 - a0) / elapsed))
+        .put("assigned", a1 - a0).put("seconds", Math.round(elapsed * 1000) / 1000.0).put("perSecond", perSecond);
   }
 
   private static void awaitChange(LongSupplier counter, long from, long timeoutMs) throws InterruptedException {

@@ -67,6 +67,8 @@ public final class PlatformBenchAccess implements ClusterAccess {
     // Joining members log harmless warnings while the member list settles; keep real errors only.
     ctx.getLogger("com.hazelcast").setLevel(Level.ERROR);
     ctx.getLogger("com.hazelcast.internal.cluster.ClusterService").setLevel(Level.ERROR);
+    // Members that leave (simulated workers, nodes stopping) make the client's event bus warn as it lets go.
+    ctx.getLogger("io.vertx.core.eventbus.impl.clustered").setLevel(Level.ERROR);
     if (root.getAppender("CONSOLE") instanceof ConsoleAppender<ILoggingEvent> console) {
       console.stop();
       console.setTarget("System.err");
