@@ -80,7 +80,7 @@ public final class DiscoveryVerticle extends VerticleBase {
         bus.<JsonObject>consumer(ClusterAddresses.commands(node.id()), this::onCommand),
         bus.<JsonObject>consumer(ClusterAddresses.ping(node.id()), m -> m.reply(new JsonObject())),
         bus.<JsonObject>localConsumer(ClusterAddresses.VIEW, this::onView),
-        bus.<JsonObject>consumer(akita.node.tasks.TaskAddresses.EVENTS, m -> {
+        bus.<JsonObject>consumer(akita.node.tasks.TaskAddresses.QUARANTINED, m -> {
           if (m.body() != null && "NODE_QUARANTINED".equals(m.body().getString("event"))) {
             view.quarantine(m.body().getString("nodeId"),
                 java.time.Instant.parse(m.body().getString("until")).toEpochMilli());

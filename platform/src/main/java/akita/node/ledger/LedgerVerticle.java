@@ -1,6 +1,7 @@
 package akita.node.ledger;
 
 import akita.node.bus.BusError;
+import akita.node.bus.LocalCodec;
 import akita.node.cluster.ClusterAddresses;
 import akita.node.config.NodeConfig;
 import akita.node.storage.Database;
@@ -49,7 +50,7 @@ public final class LedgerVerticle extends VerticleBase {
   private static final long PRUNE_MS = 60_000;
   private static final int VERIFY_PAGE = 2_000;
   private static final String COLUMNS = "seq, time, type, node_id, subject, term, data, prev_hash, hash";
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final DeliveryOptions LOCAL = LocalCodec.LOCAL;
   private static final DeliveryOptions PEER = new DeliveryOptions().setSendTimeout(10_000);
 
   /** An event waiting to be sequenced: from this node, or forwarded to this node while it leads. */
@@ -182,6 +183,7 @@ public final class LedgerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    LocalCodec.register(vertx);
     var bus = vertx.eventBus();
     return loadHead()
         .compose(v -> Future.all(List.of(

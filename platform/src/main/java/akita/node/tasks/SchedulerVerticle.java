@@ -2,6 +2,7 @@ package akita.node.tasks;
 
 import akita.node.NodeContext;
 import akita.node.bus.BusError;
+import akita.node.bus.LocalCodec;
 import akita.node.cluster.ClusterAddresses;
 import akita.node.cluster.ClusterView;
 import akita.node.cluster.Member;
@@ -55,9 +56,9 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final int FLUSH_MAX = 512;
   /** How far back a new leader checks that task ends were recorded in the ledger. */
   private static final long RECENT_ENDS_MS = 15 * 60_000;
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
-  private static final DeliveryOptions LEDGER_DELIVERY = new DeliveryOptions().setLocalOnly(true)
-      .setSendTimeout(60_000);
+  private static final DeliveryOptions LOCAL = LocalCodec.LOCAL;
+  private static final DeliveryOptions LEDGER_DELIVERY = LocalCodec.local(60_000);
+  private static final DeliveryOptions MIRROR_DELIVERY = LocalCodec.local(30_000);
   private static final long RECOVERY_WAIT_MS = 10_000;
   private static final int EVICT_MAX = 5_000;
   private static final long QUARANTINE_MS = 60_000;
@@ -102,6 +103,9 @@ public final class SchedulerVerticle extends VerticleBase {
   private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
   private final Set<String> dirty = new HashSet<>();
   private final List<Promise<Void>> flushWaiters = new ArrayList<>();
+  private final List<Promise<Void>> mapWaiters = new ArrayList<>();
+  /** The last mirror write: the mirror applies writes in order, so when it is done all earlier ones are. */
+  private Future<Void> lastMirror = Future.succeededFuture();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   /** State changes waiting for the next flush; reported (ledger, events, metrics) once it has stored them. */
   private List<JsonObject> transitions = new ArrayList<>();
@@ -139,6 +143,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    LocalCodec.register(vertx);
     var bus = vertx.eventBus();
     bus.<JsonObject>localConsumer(ClusterAddresses.LEADER_CHANGED, m -> onLeaderChanged(m.body()));
     return bus.<JsonObject>request(ClusterAddresses.LEADER_STATE, new JsonObject())
@@ -252,6 +257,10 @@ public final class SchedulerVerticle extends VerticleBase {
     flushWaiters.forEach(p -> p.tryFail(new BusError(503, "NO_LEADER", "the leader stepped down; retry")
         .asException()));
     flushWaiters.clear();
+    mapWaiters.forEach(p -> p.tryFail(new BusError(503, "NO_LEADER", "the leader stepped down; retry")
+        .asException()));
+    mapWaiters.clear();
+    lastMirror = Future.succeededFuture();
     return Future.join(closing).mapEmpty();
   }
 
@@ -281,7 +290,7 @@ public final class SchedulerVerticle extends VerticleBase {
           adopt(Task.fromJson(new JsonObject(json)));
         }
         // The mirror of this node may lag the map (it was not the leader): write everything once.
-        return mirror(tasks.values().stream().map(Task::toJson).toList());
+        return mirror(tasks.values().stream().map(t -> t.mirrorRow(t.toJson().encode())).toList());
       }
       return recoverFromMirrors();
     });
@@ -695,7 +704,7 @@ public final class SchedulerVerticle extends VerticleBase {
       w.quarantinedUntil = now + QUARANTINE_MS;
       LOG.warn("node {} quarantined for {} s: {} different tasks failed there within {} s", nodeId,
           QUARANTINE_MS / 1000, w.recentFailures.size(), FAILURE_WINDOW_MS / 1000);
-      vertx.eventBus().publish(TaskAddresses.EVENTS, new JsonObject().put("event", "NODE_QUARANTINED")
+      vertx.eventBus().publish(TaskAddresses.QUARANTINED, new JsonObject().put("event", "NODE_QUARANTINED")
           .put("nodeId", nodeId).put("until", java.time.Instant.ofEpochMilli(w.quarantinedUntil).toString()));
     }
   }
@@ -881,8 +890,8 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     long ackTimeout = maxAck;
     long myTerm = term;
-    // Assignments go out only once their ASSIGNED records are stored, so a new leader always knows them.
-    flush().compose(v -> vertx.eventBus().<JsonObject>request(TaskAddresses.assign(nodeId),
+    // Assignments go out only once their ASSIGNED records are in the map, so a new leader always knows them.
+    mapStored().compose(v -> vertx.eventBus().<JsonObject>request(TaskAddresses.assign(nodeId),
             new JsonObject().put("term", myTerm).put("leaderId", node.id()).put("tasks", batch),
             new DeliveryOptions().setSendTimeout(ackTimeout)))
         .onComplete(ar -> {
@@ -1079,10 +1088,25 @@ public final class SchedulerVerticle extends VerticleBase {
   /** @return completed once every change made so far is in the map and the mirror */
   private Future<Void> flush() {
     if (dirty.isEmpty() && !flushing) {
-      return Future.succeededFuture();
+      return lastMirror; // the mirror writes in order: the last one done means all are
     }
     Promise<Void> p = Promise.promise();
     flushWaiters.add(p);
+    scheduleFlush();
+    return p.future();
+  }
+
+  /**
+   * @return completed once every change made so far is in the task map: what a new leader takes over from, so
+   *     enough to send an assignment (the mirror matters only after a whole-cluster restart, when every
+   *     assignment is void anyway)
+   */
+  private Future<Void> mapStored() {
+    if (dirty.isEmpty() && !flushing) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> p = Promise.promise();
+    mapWaiters.add(p);
     scheduleFlush();
     return p.future();
   }
@@ -1092,7 +1116,10 @@ public final class SchedulerVerticle extends VerticleBase {
       return;
     }
     if (dirty.isEmpty()) {
-      completeWaiters(null);
+      completeWaiters(mapWaiters, null);
+      List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
+      flushWaiters.clear();
+      lastMirror.onComplete(ar -> waiting.forEach(p -> p.tryComplete()));
       return;
     }
     flushing = true;
@@ -1102,22 +1129,39 @@ public final class SchedulerVerticle extends VerticleBase {
     transitions = new ArrayList<>();
     Map<String, List<String>> notifying = notifications;
     notifications = new HashMap<>();
-    List<JsonObject> rows = new ArrayList<>(ids.size());
+    List<JsonArray> rows = new ArrayList<>(ids.size());
     Map<String, String> entries = new HashMap<>();
     for (String id : ids) {
       Task t = tasks.get(id);
       if (t != null) {
-        JsonObject j = t.toJson();
-        rows.add(j);
-        entries.put(id, j.encode());
+        String json = t.toJson().encode();
+        rows.add(t.mirrorRow(json));
+        entries.put(id, json);
       }
     }
     List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
     flushWaiters.clear();
+    List<Promise<Void>> mapWaiting = new ArrayList<>(mapWaiters);
+    mapWaiters.clear();
     long myTerm = term;
     Future<Void> toMap = Future.fromCompletionStage(map.putAllAsync(entries), vertx.getOrCreateContext());
-    Future.all(toMap, mirror(rows)).onComplete(ar -> {
+    Future<Void> toMirror = mirror(rows);
+    lastMirror = toMirror.otherwiseEmpty();
+    // The next flush may start once the map has this one (map writes stay in order); the mirror goes on alone.
+    toMap.onComplete(ar -> {
       flushing = false;
+      for (Promise<Void> p : mapWaiting) {
+        if (ar.succeeded()) {
+          p.tryComplete();
+        } else {
+          p.tryFail(ar.cause());
+        }
+      }
+      if (!dirty.isEmpty() || !flushWaiters.isEmpty() || !mapWaiters.isEmpty()) {
+        scheduleFlush();
+      }
+    });
+    Future.all(toMap, toMirror).onComplete(ar -> {
       if (ar.failed()) {
         LOG.error("storing {} task change(s) failed", rows.size(), ar.cause());
         if (term == myTerm) {
@@ -1129,22 +1173,16 @@ public final class SchedulerVerticle extends VerticleBase {
       } else if (term == myTerm) {
         report(storing, notifying, myTerm);
       }
-      for (Promise<Void> p : waiting) {
-        if (ar.succeeded()) {
-          p.tryComplete();
-        } else {
-          p.tryFail(ar.cause());
-        }
-      }
-      if (!dirty.isEmpty() || !flushWaiters.isEmpty()) {
+      completeWaiters(waiting, ar.failed() ? ar.cause() : null);
+      if (!dirty.isEmpty() && !flushing) {
         scheduleFlush();
       }
     });
   }
 
-  private void completeWaiters(Throwable err) {
-    List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
-    flushWaiters.clear();
+  private static void completeWaiters(List<Promise<Void>> list, Throwable err) {
+    List<Promise<Void>> waiting = new ArrayList<>(list);
+    list.clear();
     waiting.forEach(p -> {
       if (err == null) {
         p.tryComplete();
@@ -1154,7 +1192,8 @@ public final class SchedulerVerticle extends VerticleBase {
     });
   }
 
-  private Future<Void> mirror(List<JsonObject> rows) {
+  /** Writes rows ({@link Task#mirrorRow}) to this node's SQLite mirror, handed over without a copy. */
+  private Future<Void> mirror(List<JsonArray> rows) {
     if (rows.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -1162,7 +1201,7 @@ public final class SchedulerVerticle extends VerticleBase {
     for (int i = 0; i < rows.size(); i += FLUSH_MAX) {
       JsonArray chunk = new JsonArray(new ArrayList<>(rows.subList(i, Math.min(rows.size(), i + FLUSH_MAX))));
       parts.add(vertx.eventBus().request(TaskAddresses.STORE_PUT, new JsonObject().put("term", term)
-          .put("tasks", chunk), new DeliveryOptions().setSendTimeout(30_000)));
+          .put("rows", chunk), MIRROR_DELIVERY));
     }
     return Future.all(parts).mapEmpty();
   }

@@ -212,6 +212,17 @@ public final class Task {
     backstopAt = at;
   }
 
+  /**
+   * @param json this task's stored JSON, encoded
+   * @return its row for the SQLite mirror: id, seq, state, type, node id, priority, idempotency key, submitted
+   *     at, updated at (epoch ms), term, version, JSON
+   */
+  JsonArray mirrorRow(String json) {
+    return new JsonArray(new java.util.ArrayList<>(12)).add(id).add(seq).add(state.name()).add(spec.type())
+        .add(nodeId).add(spec.priority()).add(spec.idempotencyKey()).add(submittedAt).add(updatedAt).add(term)
+        .add(version).add(json);
+  }
+
   /** @return when the task ended (epoch ms), 0 while it has not */
   long finishedAt() {
     return finishedAt;

@@ -26,10 +26,15 @@ public final class TaskAddresses {
   /**
    * Publish, cluster-wide, public. Body: {@code {"events": [transition, ...]}}, one message per batch of
    * stored state changes, in order; a transition is {@code {"id", "taskType", "from", "state", "attempt",
-   * "nodeId", "reason", "submittedAt", "at", "error"?}} (times in epoch ms). Also
-   * {@code {"event": "NODE_QUARANTINED", "nodeId", "until"}} when the scheduler quarantines a node.
+   * "nodeId", "reason", "submittedAt", "at", "error"?}} (times in epoch ms).
    */
   public static final String EVENTS = "akita.tasks.events";
+
+  /**
+   * Publish, cluster-wide: {@code {"event": "NODE_QUARANTINED", "nodeId", "until"}} when the scheduler stops
+   * placing tasks on a node whose attempts keep failing; every node's discovery shows it.
+   */
+  public static final String QUARANTINED = "akita.tasks.quarantined";
 
   /**
    * Local publish, on the leader: {@code {"transitions": [...]}}, the same batches as {@link #EVENTS}, for

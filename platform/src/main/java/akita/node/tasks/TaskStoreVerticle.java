@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -19,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * This node's durable mirror of the task table in SQLite. Writes arriving while a transaction is in flight
  * are committed together in the next one (group commit). A row is replaced only by a write with a higher
- * {@code (term, version)}: the store refuses a deposed leader's stale writes.
+ * {@code (term, version)}: the store refuses a deposed leader's stale writes. The scheduler hands it rows
+ * ({@code {"term", "rows": [Task#mirrorRow]}}) through {@link akita.node.bus.LocalCodec}, without a copy.
  */
 public final class TaskStoreVerticle extends VerticleBase {
 
@@ -64,16 +64,14 @@ public final class TaskStoreVerticle extends VerticleBase {
   }
 
   private void onPut(Message<JsonObject> msg) {
-    JsonArray tasks = msg.body().getJsonArray("tasks", new JsonArray());
-    List<Tuple> rows = new ArrayList<>(tasks.size());
-    for (Object o : tasks) {
-      JsonObject t = (JsonObject) o;
-      rows.add(Tuple.tuple().addString(t.getString("id")).addLong(t.getLong("seq")).addString(t.getString("state"))
-          .addString(t.getString("type")).addString(t.getString("nodeId")).addInteger(t.getInteger("priority"))
-          .addString(t.getString("idempotencyKey"))
-          .addLong(Instant.parse(t.getString("submittedAt")).toEpochMilli())
-          .addLong(Instant.parse(t.getString("updatedAt")).toEpochMilli())
-          .addLong(t.getLong("term")).addLong(t.getLong("version")).addString(t.encode()));
+    JsonArray given = msg.body().getJsonArray("rows", new JsonArray());
+    List<Tuple> rows = new ArrayList<>(given.size());
+    for (Object o : given) {
+      JsonArray r = (JsonArray) o;
+      rows.add(Tuple.tuple().addString(r.getString(0)).addLong(r.getLong(1)).addString(r.getString(2))
+          .addString(r.getString(3)).addString(r.getString(4)).addInteger(r.getInteger(5)).addString(r.getString(6))
+          .addLong(r.getLong(7)).addLong(r.getLong(8)).addLong(r.getLong(9)).addLong(r.getLong(10))
+          .addString(r.getString(11)));
     }
     Promise<Void> done = Promise.promise();
     queue.add(new Pending(rows, done));

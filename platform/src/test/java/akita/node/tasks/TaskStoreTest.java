@@ -36,14 +36,15 @@ class TaskStoreTest {
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  private JsonObject task(String state, long term, long version) {
+  private JsonArray task(String state, long term, long version) {
     Task t = new Task("t1", TaskSpec.fromJson(new JsonObject().put("type", "echo"), TaskSpec.Limits.DEFAULT, "x"),
         1_000, 1, term);
-    return t.toJson().put("state", state).put("term", term).put("version", version);
+    JsonObject json = t.toJson().put("state", state).put("term", term).put("version", version);
+    return t.mirrorRow(json.encode()).set(2, state).set(9, term).set(10, version);
   }
 
-  private void put(JsonObject t) throws Exception {
-    vertx.eventBus().request(TaskAddresses.STORE_PUT, new JsonObject().put("tasks", new JsonArray().add(t)))
+  private void put(JsonArray row) throws Exception {
+    vertx.eventBus().request(TaskAddresses.STORE_PUT, new JsonObject().put("rows", new JsonArray().add(row)))
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 

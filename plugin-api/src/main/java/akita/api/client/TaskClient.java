@@ -63,7 +63,7 @@ public final class TaskClient {
   /**
    * Published, cluster-wide: the state changes of all tasks, a batch per message, in order. Body: {@code
    * {"events": [{"id", "taskType", "from", "state", "attempt", "nodeId", "reason", "submittedAt", "at",
-   * "error"?}]}}; other events (such as {@code {"event": "NODE_QUARANTINED"}}) carry no {@code "events"}.
+   * "error"?}]}}. A hint, with no delivery guarantee; the ledger is the durable stream.
    */
   public static final String EVENTS = "akita.tasks.events";
 
