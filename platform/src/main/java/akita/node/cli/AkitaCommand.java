@@ -40,6 +40,7 @@ public final class AkitaCommand {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new AkitaCommand());
     StartCommand.addConfigOptions(cli.getSubcommands().get("start").getCommandSpec());
+    cli.addSubcommand("bench", new akita.bench.BenchCommand(new akita.node.bench.PlatformBenchAccess()));
     cli.setExecutionExceptionHandler((ex, line, parse) -> {
       line.getErr().println("akita: " + ex.getMessage());
       return EXIT_FAILED;

@@ -1,0 +1,187 @@
+package akita.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The pacing and accounting of {@link TaskRun}, against a door that stands in for a cluster in the same
+ * Vert.x: it accepts each task and, a moment later, sends the ended task to the task's notify address as the
+ * leader does ({@code {"tasks": [task]}}).
+ */
+@ExtendWith(VertxExtension.class)
+class TaskRunTest {
+
+  private Vertx vertx;
+  private Context submit;
+  private Context done;
+
+  @BeforeEach
+  void contexts(Vertx vertx) throws Exception {
+    this.vertx = vertx;
+    this.submit = Bench.newContext(vertx);
+    this.done = Bench.newContext(vertx);
+  }
+
+  /** A stand-in cluster: what it does with the n-th submit (from 0) is up to the test. */
+  private final class FakeDoor implements Door {
+    final AtomicInteger submits = new AtomicInteger();
+    int failEvery;
+    int loseEvery;
+    int notifyTwiceEvery;
+    int maxInFlightSeen;
+    private int inFlight;
+
+    @Override
+    public Future<Void> submit(JsonObject task) {
+      int n = submits.getAndIncrement();
+      if (failEvery > 0 && n % failEvery == failEvery - 1) {
+        return Future.failedFuture("503 NO_LEADER");
+      }
+      maxInFlightSeen = Math.max(maxInFlightSeen, ++inFlight);
+      return Future.<Void>future(p -> vertx.setTimer(1, t -> {
+        inFlight--;
+        p.complete();
+        if (loseEvery > 0 && n % loseEvery == loseEvery - 1) {
+          return;
+        }
+        JsonObject ended = task.copy().put("state", "COMPLETED").put("attemptHistory", new JsonArray()
+            .add(new JsonObject().put("startedAt", Instant.now().toString())));
+        JsonObject batch = new JsonObject().put("tasks", new JsonArray().add(ended));
+        vertx.eventBus().send(task.getString("notify"), batch);
+        if (notifyTwiceEvery > 0 && n % notifyTwiceEvery == 0) {
+          vertx.eventBus().send(task.getString("notify"), batch);
+        }
+      }));
+    }
+
+    @Override
+    public Future<Void> close() {
+      return Future.succeededFuture();
+    }
+  }
+
+  private JsonObject run(Door door, int tasks, TaskRun.Pacing pacing, long timeoutMs, boolean startTimes)
+      throws Exception {
+    return TaskRun.run(vertx, submit, done, door, "noop", tasks, pacing, timeoutMs, startTimes)
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /** Verifies that a closed-loop run sees every task end, keeps at most its window in flight, and counts right. */
+  @Test
+  void closedLoopCountsEveryTaskAndKeepsTheWindow() throws Exception {
+    FakeDoor door = new FakeDoor();
+    JsonObject r = run(door, 500, TaskRun.Pacing.closed(16), 10_000, false);
+    assertTrue(r.getBoolean("ok"), r.encodePrettily());
+    assertEquals(500, r.getInteger("completed"));
+    assertEquals(500, r.getInteger("accepted"));
+    assertEquals(0, r.getInteger("errors"));
+    assertTrue(door.maxInFlightSeen <= 16, "in flight: " + door.maxInFlightSeen);
+    assertTrue(r.getDouble("tasksPerSecond") > 0);
+    JsonObject l = r.getJsonObject("latencyMs");
+    assertTrue(l.getDouble("p50") > 0 && l.getDouble("p50") <= l.getDouble("p99")
+        && l.getDouble("p99") <= l.getDouble("max"), l.encode());
+    assertEquals(16, r.getInteger("window"));
+  }
+
+  /**
+   * Verifies that an open-loop run keeps its schedule: it takes as long as the rate says (a closed loop would
+   * finish far sooner), however fast the cluster answers, and reports start latencies and send lag.
+   */
+  @Test
+  void openLoopSendsOnSchedule() throws Exception {
+    JsonObject r = run(new FakeDoor(), 300, TaskRun.Pacing.open(600), 10_000, true);
+    assertTrue(r.getBoolean("ok"), r.encodePrettily());
+    assertEquals(300, r.getInteger("completed"));
+    // 300 tasks at 600/s: the last is due at 299/600 s = 498 ms after the first.
+    assertTrue(r.getLong("durationMs") >= 498 && r.getLong("durationMs") < 5_000, r.encode());
+    assertTrue(r.getDouble("submitPerSecond") <= 620, r.encode());
+    assertEquals(600.0, r.getDouble("offeredPerSecond"));
+    assertEquals(300, r.getJsonObject("startLatencyMs").getLong("count"));
+    assertTrue(r.containsKey("rateHeld") && r.getJsonObject("sendLagMs").containsKey("p99"), r.encode());
+  }
+
+  /** Verifies when a rate counts as held: everything ended, sent on time, and ended at 95 % of the rate. */
+  @Test
+  void rateHeldNeedsEveryTaskOnTimeAndTheRate() {
+    assertTrue(TaskRun.rateHeld(1_000, 1_000, 0, 2.0, 990, 1_000));
+    assertFalse(TaskRun.rateHeld(1_000, 999, 0, 2.0, 990, 1_000), "a task did not end");
+    assertFalse(TaskRun.rateHeld(1_000, 1_000, 1, 2.0, 990, 1_000), "a submit failed");
+    assertFalse(TaskRun.rateHeld(1_000, 1_000, 0, 10.5, 990, 1_000), "the client sent late");
+    assertFalse(TaskRun.rateHeld(1_000, 1_000, 0, 2.0, 940, 1_000), "the cluster fell behind");
+  }
+
+  /** Verifies that failed submits are counted, lower the number of ends awaited, and fail the run. */
+  @Test
+  void failedSubmitsAreCountedAndFailTheRun() throws Exception {
+    FakeDoor door = new FakeDoor();
+    door.failEvery = 10;
+    JsonObject r = run(door, 200, TaskRun.Pacing.closed(8), 10_000, false);
+    assertFalse(r.getBoolean("ok"));
+    assertEquals(20, r.getInteger("errors"));
+    assertEquals(180, r.getInteger("completed"));
+    assertTrue(r.getString("error").contains("20 submits failed") && r.getString("error").contains("NO_LEADER"),
+        r.getString("error"));
+  }
+
+  /** Verifies that a run whose ends do not all arrive gives up at its timeout and says so. */
+  @Test
+  void lostEndsEndTheRunAtItsTimeout() throws Exception {
+    FakeDoor door = new FakeDoor();
+    door.loseEvery = 50;
+    JsonObject r = run(door, 100, TaskRun.Pacing.closed(10), 1_000, false);
+    assertFalse(r.getBoolean("ok"));
+    assertEquals(98, r.getInteger("completed"));
+    assertTrue(r.getString("error").contains("did not finish within 1000 ms"), r.getString("error"));
+  }
+
+  /** Verifies that a task reported twice is counted once. */
+  @Test
+  void repeatedReportsAreCountedOnce() throws Exception {
+    FakeDoor door = new FakeDoor();
+    door.notifyTwiceEvery = 5;
+    JsonObject r = run(door, 100, TaskRun.Pacing.closed(10), 10_000, false);
+    assertTrue(r.getBoolean("ok"), r.encodePrettily());
+    assertEquals(100, r.getInteger("completed"));
+    assertTrue(r.getInteger("duplicates") > 0 && r.getInteger("duplicates") <= 20, r.encode());
+  }
+
+  /** Verifies that a submit-only run returns once every submit is answered, with no notify address set. */
+  @Test
+  void submitOnlyDoesNotWaitForEnds() throws Exception {
+    AtomicInteger withNotify = new AtomicInteger();
+    Door door = new Door() {
+      @Override
+      public Future<Void> submit(JsonObject task) {
+        if (task.containsKey("notify")) {
+          withNotify.incrementAndGet();
+        }
+        return Future.succeededFuture();
+      }
+
+      @Override
+      public Future<Void> close() {
+        return Future.succeededFuture();
+      }
+    };
+    JsonObject r = TaskRun.submitOnly(vertx, submit, door, "noop", 1_000, 32, 10_000).toCompletionStage()
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertTrue(r.getBoolean("ok"), r.encodePrettily());
+    assertEquals(1_000, r.getInteger("accepted"));
+    assertEquals(0, withNotify.get());
+    assertTrue(r.getDouble("submitPerSecond") > 0);
+  }
+}
