@@ -123,9 +123,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private boolean flushing;
   private boolean flushScheduled;
   private boolean pumpScheduled;
-  /** Counts membership changes, so an acknowledgement can tell whether the members moved under a write. */
-  private long membershipChanges;
-  private int lastMemberCount;
+
   private long seq;
   private long tickTimer = -1;
   private long viewTimer = -1;
@@ -185,7 +183,6 @@ public final class SchedulerVerticle extends VerticleBase {
     var bus = vertx.eventBus();
     consumers.add(bus.<JsonObject>consumer(ClusterAddresses.ANNOUNCE, m -> onAnnounce(m.body())));
     var context = vertx.getOrCreateContext();
-    lastMemberCount = membership.members().size();
     membershipListener = membership.onChange(merged -> context.runOnContext(v -> onMembership()));
     seedWorkers()
         .compose(v -> loadTasks())
@@ -472,12 +469,16 @@ public final class SchedulerVerticle extends VerticleBase {
     }
   }
 
-  private void onMembership() {
-    int size = membership.members().size();
-    if (size < lastMemberCount) {
-      membershipChanges++; // a member left: writes in flight may have lost their backup
+  /** @return the Hazelcast members now (their UUIDs change when a node restarts or rejoins after a split) */
+  private Set<String> memberUuids() {
+    Set<String> out = new HashSet<>();
+    for (Member m : membership.members()) {
+      out.add(m.uuid());
     }
-    lastMemberCount = size;
+    return out;
+  }
+
+  private void onMembership() {
     long now = System.currentTimeMillis();
     for (ClusterView.Transition t : view.members(membership.members(), now)) {
       Placement.Worker w = workers.get(t.nodeId());
@@ -583,13 +584,13 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     changed(t);
     long myTerm = term;
-    long changesBefore = membershipChanges;
+    Set<String> membersBefore = memberUuids();
     // Acknowledge only once the map and the SQLite mirror hold the task, and only if the members that hold
     // its backup did not change meanwhile: a leader cut off from the others sees its write "succeed" locally
     // once the backup times out, and must not promise a task the majority never got.
     flush().onComplete(ar -> {
       String problem = ar.failed() ? ar.cause().getMessage() : term != myTerm ? "leadership changed"
-          : membershipChanges != changesBefore ? "a member left the cluster while it was stored"
+          : !memberUuids().containsAll(membersBefore) ? "a member left the cluster while it was stored"
           : membership.members().size() < settings.expectedMembers() / 2 + 1 ? "this leader lost its quorum"
           : null;
       if (problem != null) {

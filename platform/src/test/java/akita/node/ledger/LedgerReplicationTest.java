@@ -120,10 +120,19 @@ class LedgerReplicationTest {
 
   private List<String> runTasks(Node via, int n) throws Exception {
     List<String> ids = new ArrayList<>();
+    String batch = java.util.UUID.randomUUID().toString();
     for (int i = 0; i < n; i++) {
-      JsonObject t = Http.post(api(via) + "/tasks", new JsonObject().put("type", "echo")
-          .put("payload", new JsonObject().put("i", i)).encode()).json();
-      ids.add(t.getString("id"));
+      // As a client should: with a key, and again on 503 (no leader yet, or not stored for sure).
+      String body = new JsonObject().put("type", "echo").put("payload", new JsonObject().put("i", i))
+          .put("idempotencyKey", batch + "-" + i).encode();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      Http.Answer a = Http.post(api(via) + "/tasks", body);
+      while (a.status() == 503 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        a = Http.post(api(via) + "/tasks", body);
+      }
+      assertTrue(a.status() == 202 || a.status() == 200, a.body());
+      ids.add(a.json().getString("id"));
     }
     for (String id : ids) {
       awaitTrue("task " + id + " completes", () -> {
