@@ -59,7 +59,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final DeliveryOptions LOCAL = LocalCodec.LOCAL;
   private static final DeliveryOptions LEDGER_DELIVERY = LocalCodec.local(60_000);
   private static final DeliveryOptions MIRROR_DELIVERY = LocalCodec.local(30_000);
-  private static final long RECOVERY_WAIT_MS = 60_000;
+  private static final long RECOVERY_WAIT_MS = 10_000;
   private static final int EVICT_MAX = 5_000;
   private static final long QUARANTINE_MS = 60_000;
   private static final int QUARANTINE_FAILURES = 5;
