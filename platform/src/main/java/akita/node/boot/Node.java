@@ -189,6 +189,15 @@ public final class Node {
               cfg.api().secured() ? "secured (" + cfg.api().apiKeys().size() + " API key(s))"
                   : "OPEN: no API keys configured, anyone who reaches " + cfg.api().host() + " can use it");
           started = true;
+          // A configuration event for the ledger: what this node runs with (never the API keys themselves).
+          vertx.eventBus().send(akita.node.ledger.LedgerAddresses.APPEND, new JsonObject()
+              .put("type", akita.node.ledger.LedgerEventTypes.NODE_STARTED).put("subject", id)
+              .put("data", new JsonObject().put("name", name).put("version", Version.CURRENT)
+                  .put("run", context.run()).put("roles", context.rolesJson())
+                  .put("capabilities", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(cfg.capabilities())))
+                  .put("slots", cfg.slots()).put("prefetch", cfg.prefetch())
+                  .put("expectedMembers", cfg.expectedMembers()).put("apiSecured", cfg.api().secured())
+                  .put("configFile", cfg.configFile() == null ? null : cfg.configFile().toString())));
           return this;
         });
   }

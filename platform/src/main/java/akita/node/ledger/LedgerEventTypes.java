@@ -18,6 +18,17 @@ public final class LedgerEventTypes {
   /** A command with a stale term was refused. */
   public static final String STALE_TERM_REFUSED = "STALE_TERM_REFUSED";
 
+  /**
+   * A node started: its configuration as it runs (never API keys). Subject: its id. Data: {@code {"name",
+   * "version", "run", "roles", "capabilities", "slots", "prefetch", "expectedMembers", "apiSecured",
+   * "configFile"}}.
+   */
+  public static final String NODE_STARTED = "NODE_STARTED";
+  /**
+   * A worker acknowledged an assignment. Subject: the task id. Data: {@code {"id", "taskType", "attempt",
+   * "nodeId", "at"}}.
+   */
+  public static final String TASK_ACKNOWLEDGED = "TASK_ACKNOWLEDGED";
   /** A plugin was deployed cluster-wide; subject: its id. Data: {@code {"version", "sha256", "size", "by"}}. */
   public static final String PLUGIN_DEPLOYED = "PLUGIN_DEPLOYED";
   /** A cluster-wide plugin was removed; subject: its id. Data as {@link #PLUGIN_DEPLOYED}. */
@@ -38,7 +49,7 @@ public final class LedgerEventTypes {
 
   /** A task was accepted (stored); subject: the task id. Task events' data: docs/event-bus.md. */
   public static final String TASK_SUBMITTED = "TASK_SUBMITTED";
-  /** A worker acknowledged an assignment of the task. */
+  /** The leader assigned the task to a worker (recorded once stored, before it is sent). */
   public static final String TASK_ASSIGNED = "TASK_ASSIGNED";
   /** The task's executor started. */
   public static final String TASK_STARTED = "TASK_STARTED";

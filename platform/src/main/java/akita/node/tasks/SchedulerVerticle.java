@@ -964,11 +964,19 @@ public final class SchedulerVerticle extends VerticleBase {
           long now = System.currentTimeMillis();
           if (ar.succeeded()) {
             JsonObject reply = ar.result().body();
+            JsonArray acks = new JsonArray();
             for (Object o : reply.getJsonArray("accepted", new JsonArray())) {
               Task t = tasks.get(String.valueOf(o));
               if (t != null) {
                 t.attemptEvent("ackedAt", now);
+                acks.add(new JsonObject().put("type", LedgerEventTypes.TASK_ACKNOWLEDGED).put("subject", t.id())
+                    .put("term", myTerm).put("data", new JsonObject().put("id", t.id())
+                        .put("taskType", t.spec().type()).put("attempt", t.attempt()).put("nodeId", nodeId)
+                        .put("at", now)));
               }
+            }
+            if (!acks.isEmpty()) {
+              vertx.eventBus().send(LedgerAddresses.APPEND, new JsonObject().put("events", acks), LOCAL);
             }
             for (Object o : reply.getJsonArray("refused", new JsonArray())) {
               JsonObject r = (JsonObject) o;
