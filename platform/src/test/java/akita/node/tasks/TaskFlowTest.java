@@ -351,7 +351,9 @@ class TaskFlowTest {
     SimulatedWorker holder = simulated("holder", "echo", Behaviour.ACK_ONLY);
     drainReal(true);
     String id = submit(new JsonObject().put("type", "echo")).getString("id");
-    awaitState(id, "ASSIGNED");
+    // The worker has the task: assigned and acknowledged (else its loss would be an ACK timeout).
+    await(id, t -> "ASSIGNED".equals(t.getString("state")) && t.getJsonArray("attemptHistory").size() == 1
+        && t.getJsonArray("attemptHistory").getJsonObject(0).containsKey("ackedAt"));
     drainReal(false);
     sims.remove(holder);
     holder.close();
