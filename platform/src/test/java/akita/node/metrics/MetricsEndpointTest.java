@@ -90,7 +90,10 @@ class MetricsEndpointTest {
       after = scrape();
       return delta("akita_tasks_completed_total", "type", "echo") == ECHOES
           && delta("akita_tasks_failed_total", "type", "example.greet", "code", "TIMEOUT") == 1
-          && delta("akita_tasks_cancelled_total", "type", "example.greet") == 1;
+          && delta("akita_tasks_cancelled_total", "type", "example.greet") == 1
+          // the scheduler's figures come once a second, the ledger's as it commits
+          && after.value("akita_scheduler_tasks", "state", "COMPLETED") >= ECHOES
+          && delta("akita_ledger_entries_total", "type", "TASK_COMPLETED") == ECHOES;
     });
   }
 
