@@ -26,7 +26,8 @@ record Migration(int version, String name, List<String> statements, String check
       "V2__ledger.sql",
       "V3__tasks.sql",
       "V4__ledger_chain.sql",
-      "V5__ledger_replication.sql");
+      "V5__ledger_replication.sql",
+      "V6__tasks_by_update.sql");
 
   static List<Migration> all() {
     List<Migration> out = new ArrayList<>();

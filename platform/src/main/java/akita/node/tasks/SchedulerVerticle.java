@@ -59,7 +59,10 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final DeliveryOptions LOCAL = LocalCodec.LOCAL;
   private static final DeliveryOptions LEDGER_DELIVERY = LocalCodec.local(60_000);
   private static final DeliveryOptions MIRROR_DELIVERY = LocalCodec.local(30_000);
+  /** After a whole-cluster restart: how long recovery waits for every expected member when no mirror has data. */
   private static final long RECOVERY_WAIT_MS = 10_000;
+  /** ... and when some mirror has: the missing members' mirrors may hold the newest copies of acknowledged tasks. */
+  private static final long RECOVERY_WAIT_MAX_MS = 90_000;
   private static final int EVICT_MAX = 5_000;
   private static final long QUARANTINE_MS = 60_000;
   private static final int QUARANTINE_FAILURES = 5;
@@ -302,18 +305,12 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   private Future<Void> recoverFromMirrors() {
-    Promise<Void> waited = Promise.promise();
-    long deadline = System.currentTimeMillis() + RECOVERY_WAIT_MS;
-    // Wait for every expected member (or the time limit), so the newest copy of each task is present.
-    vertx.setPeriodic(100, id -> {
-      if (membership.members().size() >= settings.expectedMembers() || System.currentTimeMillis() > deadline) {
-        vertx.cancelTimer(id);
-        waited.tryComplete();
-      }
-    });
-    // Two rounds: every mirror's unfinished tasks, then every mirror's copies of those tasks in any state, since
-    // a node that was not the leader may hold a stale unfinished copy of a task another node holds finished.
-    return waited.future().compose(v -> askMirrors(new JsonObject()))
+    // Two rounds: every mirror's unfinished (and recently ended) tasks, then every mirror's copies of those tasks
+    // in any state, since a node that was not the leader may hold a stale unfinished copy of a task another node
+    // holds finished. The recently ended ones are there so that recordMissingEnds sees ends that were stored but
+    // not recorded in the ledger when every node died.
+    return awaitMembersForRecovery()
+        .compose(v -> askMirrors(new JsonObject().put("recentEndsMs", RECENT_ENDS_MS)))
         .compose(unfinished -> {
           List<String> ids = new ArrayList<>(unfinished.keySet());
           List<Future<Map<String, JsonObject>>> rounds = new ArrayList<>();
@@ -333,8 +330,8 @@ public final class SchedulerVerticle extends VerticleBase {
           long open = newest.values().stream().filter(t -> !TaskState.valueOf(t.getString("state")).terminal())
               .count();
           if (!newest.isEmpty()) {
-            LOG.info("recovered {} task(s) from the nodes' SQLite mirrors: {} unfinished, {} found finished "
-                + "elsewhere", newest.size(), open, newest.size() - open);
+            LOG.info("recovered {} task(s) from the nodes' SQLite mirrors: {} unfinished, {} finished "
+                + "(recently, or elsewhere)", newest.size(), open, newest.size() - open);
           }
           for (JsonObject t : newest.values()) {
             adopt(Task.fromJson(t));
@@ -346,8 +343,44 @@ public final class SchedulerVerticle extends VerticleBase {
         });
   }
 
-  /** Asks every member's mirror ({@code TaskStoreVerticle}) and keeps the newest copy of each task. */
-  private Future<Map<String, JsonObject>> askMirrors(JsonObject query) {
+  /**
+   * Waits for every expected member, so the newest copy of each task is present: at most
+   * {@value #RECOVERY_WAIT_MS} ms while no mirror present holds a task (a brand-new cluster started with fewer
+   * nodes than expected), else at most {@value #RECOVERY_WAIT_MAX_MS} ms (the cluster had a life before, and the
+   * last leader's mirror, the only one with the tasks it acknowledged last, may be among the missing).
+   */
+  private Future<Void> awaitMembersForRecovery() {
+    Promise<Void> waited = Promise.promise();
+    long start = System.currentTimeMillis();
+    boolean[] probing = {false};
+    boolean[] hadLife = {false};
+    vertx.setPeriodic(100, id -> {
+      long now = System.currentTimeMillis();
+      int present = membership.members().size();
+      if (present >= settings.expectedMembers() || now - start > RECOVERY_WAIT_MAX_MS || term == 0) {
+        vertx.cancelTimer(id);
+        waited.tryComplete();
+      } else if (now - start > RECOVERY_WAIT_MS && !hadLife[0] && !probing[0]) {
+        probing[0] = true;
+        askMirrorsRaw(new JsonObject().put("probe", true)).onComplete(ar -> {
+          probing[0] = false;
+          hadLife[0] = ar.succeeded() && ar.result().stream().anyMatch(r -> r.getBoolean("hasTasks", false));
+          if (!hadLife[0]) {
+            vertx.cancelTimer(id);
+            waited.tryComplete();
+          } else {
+            LOG.warn("recovering after a whole-cluster restart with {} of {} expected member(s): the others' "
+                + "mirrors may hold the newest tasks, so waiting up to {} s for them", present,
+                settings.expectedMembers(), RECOVERY_WAIT_MAX_MS / 1000);
+          }
+        });
+      }
+    });
+    return waited.future();
+  }
+
+  /** @return every member's answer to a recovery query (members that do not answer are left out) */
+  private Future<List<JsonObject>> askMirrorsRaw(JsonObject query) {
     List<Future<JsonObject>> asks = new ArrayList<>();
     for (Member m : membership.members()) {
       asks.add(vertx.eventBus().<JsonObject>request(TaskAddresses.RECOVER_PREFIX + m.nodeId(), query,
@@ -355,12 +388,21 @@ public final class SchedulerVerticle extends VerticleBase {
           .recover(err -> Future.succeededFuture(new JsonObject())));
     }
     return Future.join(asks).map(all -> {
-      Map<String, JsonObject> newest = new HashMap<>();
+      List<JsonObject> out = new ArrayList<>();
       for (int i = 0; i < all.size(); i++) {
-        JsonObject r = all.resultAt(i);
-        if (r == null) {
-          continue;
+        if (all.resultAt(i) != null) {
+          out.add(all.resultAt(i));
         }
+      }
+      return out;
+    });
+  }
+
+  /** Asks every member's mirror ({@code TaskStoreVerticle}) and keeps the newest copy of each task. */
+  private Future<Map<String, JsonObject>> askMirrors(JsonObject query) {
+    return askMirrorsRaw(query).map(all -> {
+      Map<String, JsonObject> newest = new HashMap<>();
+      for (JsonObject r : all) {
         for (Object o : r.getJsonArray("tasks", new JsonArray())) {
           JsonObject t = (JsonObject) o;
           newest.merge(t.getString("id"), t, (a, b) -> newer(a, b) ? a : b);

@@ -111,11 +111,21 @@ public final class TaskStoreVerticle extends VerticleBase {
   }
 
   /**
-   * For a new leader after a whole-cluster restart: {@code {}} → this mirror's unfinished tasks; {@code {"ids":
-   * [...]}} → its copies of those tasks in whatever state (another node may hold a newer, finished copy).
+   * For a new leader after a whole-cluster restart: {@code {}} → this mirror's unfinished tasks, plus those that
+   * ended within {@code "recentEndsMs"} before its newest change (their ends may not have reached the ledger);
+   * {@code {"ids": [...]}} → its copies of those tasks in whatever state (another node may hold a newer, finished
+   * copy); {@code {"probe": true}} → {@code {"hasTasks": bool}}, whether this mirror ever held a task.
    */
   private void onRecover(Message<JsonObject> msg) {
-    JsonArray ids = msg.body() == null ? null : msg.body().getJsonArray("ids");
+    JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
+    if (body.getBoolean("probe", false)) {
+      db.reader().query("SELECT EXISTS (SELECT 1 FROM tasks) AS any").execute()
+          .onSuccess(rows -> msg.reply(new JsonObject().put("hasTasks", rows.iterator().next().getInteger("any") == 1)))
+          .onFailure(err -> new BusError(503, "STORE_UNAVAILABLE", err.getMessage()).failOn(msg));
+      return;
+    }
+    JsonArray ids = body.getJsonArray("ids");
+    long recentEndsMs = body.getLong("recentEndsMs", 0L);
     Future<io.vertx.sqlclient.RowSet<Row>> query;
     if (ids != null) {
       Tuple args = Tuple.tuple();
@@ -123,8 +133,9 @@ public final class TaskStoreVerticle extends VerticleBase {
       query = ids.isEmpty() ? Future.succeededFuture(null) : db.reader().preparedQuery("SELECT json FROM tasks "
           + "WHERE id IN (" + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")").execute(args);
     } else {
-      query = db.reader().query("SELECT json FROM tasks WHERE state NOT IN ('COMPLETED', 'FAILED', 'CANCELLED') "
-          + "ORDER BY seq").execute();
+      query = db.reader().preparedQuery("SELECT json FROM tasks WHERE state NOT IN ('COMPLETED', 'FAILED', "
+          + "'CANCELLED') OR updated_at >= (SELECT MAX(updated_at) FROM tasks) - ? ORDER BY seq")
+          .execute(Tuple.of(recentEndsMs <= 0 ? -1L : recentEndsMs));
     }
     query
         .onSuccess(rows -> {

@@ -37,10 +37,25 @@ class TaskStoreTest {
   }
 
   private JsonArray task(String state, long term, long version) {
-    Task t = new Task("t1", TaskSpec.fromJson(new JsonObject().put("type", "echo"), TaskSpec.Limits.DEFAULT, "x"),
+    return task("t1", state, term, version, 1_000);
+  }
+
+  private JsonArray task(String id, String state, long term, long version, long updatedAt) {
+    Task t = new Task(id, TaskSpec.fromJson(new JsonObject().put("type", "echo"), TaskSpec.Limits.DEFAULT, "x"),
         1_000, 1, term);
     JsonObject json = t.toJson().put("state", state).put("term", term).put("version", version);
-    return t.mirrorRow(json.encode()).set(2, state).set(9, term).set(10, version);
+    return t.mirrorRow(json.encode()).set(2, state).set(8, updatedAt).set(9, term).set(10, version);
+  }
+
+  private JsonObject recover(JsonObject query) throws Exception {
+    return vertx.eventBus().<JsonObject>request(TaskAddresses.STORE_RECOVER, query)
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+  }
+
+  private static java.util.Set<String> ids(JsonObject reply) {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    reply.getJsonArray("tasks").forEach(o -> out.add(((JsonObject) o).getString("id")));
+    return out;
   }
 
   private void put(JsonArray row) throws Exception {
@@ -63,5 +78,26 @@ class TaskStoreTest {
     assertEquals("COMPLETED", stored().getString("state"), "a lower version in the same term never overwrites");
     put(task("CANCELLED", 6, 1));
     assertEquals("CANCELLED", stored().getString("state"), "a higher term does");
+  }
+
+  /**
+   * Verifies what a leader recovering after a whole-cluster restart gets: every unfinished task, and the tasks
+   * that ended within the asked time before the mirror's newest change (their ends may be missing from the
+   * ledger), but not older ends; and whether the mirror ever held a task.
+   */
+  @Test
+  void recoveryReturnsUnfinishedAndRecentlyEndedTasks() throws Exception {
+    assertEquals(false, recover(new JsonObject().put("probe", true)).getBoolean("hasTasks"));
+    put(task("old-end", "COMPLETED", 1, 3, 10_000));
+    put(task("open", "PENDING", 1, 1, 20_000));
+    put(task("recent-end", "FAILED", 1, 3, 95_000));
+    put(task("newest-end", "COMPLETED", 1, 3, 100_000));
+    assertEquals(true, recover(new JsonObject().put("probe", true)).getBoolean("hasTasks"));
+    assertEquals(java.util.Set.of("open"), ids(recover(new JsonObject())), "by default, unfinished tasks only");
+    assertEquals(java.util.Set.of("open", "recent-end", "newest-end"),
+        ids(recover(new JsonObject().put("recentEndsMs", 5_000))));
+    assertEquals(java.util.Set.of("old-end", "open", "recent-end", "newest-end"),
+        ids(recover(new JsonObject().put("recentEndsMs", 90_000))));
+    assertEquals(java.util.Set.of("old-end"), ids(recover(new JsonObject().put("ids", new JsonArray().add("old-end")))));
   }
 }
