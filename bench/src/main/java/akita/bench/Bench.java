@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -107,13 +109,16 @@ final class Bench {
         JsonObject baseline = await(EventBusBaseline.measure(vertx, submit, ping, s.window(), s.baselineMs()));
         TaskRun.Pacing pacing = "w2".equals(s.workload()) ? TaskRun.Pacing.open(s.ratePerSecond())
             : TaskRun.Pacing.closed(s.window());
+        Map<String, Long> cpuBefore = cpu(cluster);
         JsonObject run = await(TaskRun.run(vertx, submit, done, door, BenchSettings.TASK_TYPE, s.tasks(), pacing,
             s.timeoutMs(), "w2".equals(s.workload())));
+        run.put("cpuMsPerTask", cpuPerTask(cpuBefore, cpu(cluster), run.getInteger("completed", 0)));
         double base = baseline.getDouble("requestsPerSecond");
         run.put("eventBusBaseline", baseline).put("eventBusBaselinePerSecond", base)
             .put("ratioToEventBus", base > 0 ? Math.round(run.getDouble("tasksPerSecond") / base * 1000) / 1000.0 : 0);
-        log.printf("bench: repetition %d: %.0f tasks/s, p99 %.2f ms, event bus %.0f req/s%s%n", r,
+        log.printf("bench: repetition %d: %.0f tasks/s, p99 %.2f ms, event bus %.0f req/s, CPU %s ms/task%s%n", r,
             run.getDouble("tasksPerSecond"), run.getJsonObject("latencyMs").getDouble("p99"), base,
+            run.getJsonObject("cpuMsPerTask").encode(),
             run.getBoolean("ok") ? "" : " — " + run.getString("error"));
         reps.add(run);
       }
@@ -155,7 +160,8 @@ final class Bench {
         .put("eventBusBaselinePerSecond", median(reps, r -> r.getDouble("eventBusBaselinePerSecond")))
         .put("ratioToEventBus", median(reps, r -> r.getDouble("ratioToEventBus")))
         .put("submitPerSecond", median(reps, r -> r.getDouble("submitPerSecond")))
-        .put("acceptLatencyMs", medians(reps, "acceptLatencyMs"));
+        .put("acceptLatencyMs", medians(reps, "acceptLatencyMs"))
+        .put("cpuMsPerTask", medians(reps, "cpuMsPerTask"));
     JsonObject spread = new JsonObject()
         .put("tasksPerSecond", spread(reps, r -> r.getDouble("tasksPerSecond")))
         .put("latencyP50Ms", spread(reps, r -> r.getJsonObject("latencyMs").getDouble("p50")))
@@ -196,6 +202,37 @@ final class Bench {
       out.put(p, Spread.of(reps.stream().map(r -> r.getJsonObject(field).getDouble(p)).toList()).median());
     }
     return out;
+  }
+
+  /** @return the CPU time each process has used so far (ms): the nodes by name, and this client JVM */
+  private static Map<String, Long> cpu(NodeCluster cluster) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (NodeCluster.Node n : cluster.nodes()) {
+      out.put(n.name(), ProcessMemory.cpuMs(n.process().pid()));
+    }
+    out.put("bench-client", ProcessMemory.cpuMs(ProcessHandle.current().pid()));
+    return out;
+  }
+
+  /**
+   * @return CPU ms per completed task of each process over a repetition, and their sum over the nodes
+   *     ({@code "nodes"}): on a machine with C cores, 1000 × C / nodes is the most tasks/s the cluster could do
+   */
+  private static JsonObject cpuPerTask(Map<String, Long> before, Map<String, Long> after, int tasks) {
+    JsonObject out = new JsonObject();
+    double nodes = 0;
+    for (Map.Entry<String, Long> e : after.entrySet()) {
+      long b = before.getOrDefault(e.getKey(), -1L);
+      if (b < 0 || e.getValue() < 0 || tasks == 0) {
+        continue;
+      }
+      double perTask = (e.getValue() - b) / (double) tasks;
+      out.put(e.getKey(), Math.round(perTask * 1000) / 1000.0);
+      if (!"bench-client".equals(e.getKey())) {
+        nodes += perTask;
+      }
+    }
+    return out.put("nodes", Math.round(nodes * 1000) / 1000.0);
   }
 
   /** @return every process with its peak RSS: the nodes (the leader marked) and this client JVM */

@@ -35,6 +35,24 @@ final class ProcessMemory {
     return statusKb(pid, "VmHWM") / 1024.0;
   }
 
+  /**
+   * The CPU time a process has used so far, user and system, from /proc/PID/stat (fields 14 and 15, in clock
+   * ticks of 1/100 s on Linux).
+   *
+   * @param pid the process id
+   * @return milliseconds, or -1 where /proc cannot tell
+   */
+  static long cpuMs(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      // The command name (field 2) may hold spaces; the fields after it start behind its closing parenthesis.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** @return a field of /proc/PID/status in kB, or -1024 (so that MiB come out as -1) */
   static long statusKb(long pid, String field) {
     try {

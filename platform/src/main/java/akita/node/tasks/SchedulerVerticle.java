@@ -117,7 +117,7 @@ public final class SchedulerVerticle extends VerticleBase {
   /** Finished tasks in the order they ended, to evict from memory and the map after the retention time. */
   private final java.util.ArrayDeque<Task> finished = new java.util.ArrayDeque<>();
   /** Submits waiting for the mirror to say whether their idempotency key belongs to an evicted task. */
-  private final Map<String, List<Message<JsonObject>>> keyLookups = new HashMap<>();
+  private final Map<String, List<Answer>> keyLookups = new HashMap<>();
   /** How many known tasks are in each state, kept as they change (for the stats, without a scan). */
   private final EnumMap<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
   private ClusterView view;
@@ -259,8 +259,8 @@ public final class SchedulerVerticle extends VerticleBase {
     notifications = new HashMap<>();
     counts.clear();
     finished.clear();
-    keyLookups.values().forEach(l -> l.forEach(m -> new BusError(503, "NO_LEADER", "the leader stepped down; retry")
-        .failOn(m)));
+    keyLookups.values().forEach(l -> l.forEach(a -> a.fail(new BusError(503, "NO_LEADER",
+        "the leader stepped down; retry"))));
     keyLookups.clear();
     flushWaiters.forEach(p -> p.tryFail(new BusError(503, "NO_LEADER", "the leader stepped down; retry")
         .asException()));
@@ -567,56 +567,128 @@ public final class SchedulerVerticle extends VerticleBase {
 
   // ---- doors ------------------------------------------------------------------------------------------------
 
+  /**
+   * Where a submit's answer goes: the request message of a single submit, or one item of a batch (answered
+   * together once every item is).
+   */
+  private interface Answer {
+    void reply(JsonObject task);
+
+    void fail(BusError error);
+
+    static Answer of(Message<JsonObject> msg) {
+      return new Answer() {
+        @Override
+        public void reply(JsonObject task) {
+          msg.reply(task);
+        }
+
+        @Override
+        public void fail(BusError error) {
+          error.failOn(msg);
+        }
+      };
+    }
+  }
+
+  /**
+   * A single submit ({@code {"task", "submitter"}}), or a batch ({@code {"tasks": [{"task", "submitter"}]}},
+   * answered {@code {"tasks": [task or {"error": {"status", "code", "message"}}]}} in the same order): a batch
+   * is stored in one flush and answered in one message.
+   */
   private void onSubmit(Message<JsonObject> msg) {
+    JsonArray batch = msg.body().getJsonArray("tasks");
+    if (batch == null) {
+      submit(msg.body(), Answer.of(msg));
+      return;
+    }
+    if (batch.isEmpty()) {
+      msg.reply(new JsonObject().put("tasks", new JsonArray()));
+      return;
+    }
+    Object[] answers = new Object[batch.size()];
+    int[] open = {batch.size()};
+    for (int i = 0; i < batch.size(); i++) {
+      int slot = i;
+      Answer item = new Answer() {
+        @Override
+        public void reply(JsonObject task) {
+          done(task);
+        }
+
+        @Override
+        public void fail(BusError e) {
+          done(new JsonObject().put("error", new JsonObject().put("status", e.status()).put("code", e.code())
+              .put("message", e.message())));
+        }
+
+        private void done(JsonObject answer) {
+          if (answers[slot] == null) {
+            answers[slot] = answer;
+            if (--open[0] == 0) {
+              msg.reply(new JsonObject().put("tasks", new JsonArray(java.util.Arrays.asList(answers))));
+            }
+          }
+        }
+      };
+      if (batch.getValue(i) instanceof JsonObject one) {
+        submit(one, item);
+      } else {
+        item.fail(new BusError(400, "INVALID_TASK", "each item of 'tasks' must be an object"));
+      }
+    }
+  }
+
+  private void submit(JsonObject body, Answer answer) {
     TaskSpec spec;
     try {
       // The door checked the payload size against its node's limit; defaults are filled in there too.
-      spec = TaskSpec.fromJson(msg.body().getJsonObject("task"), LEADER_LIMITS,
-          msg.body().getString("submitter", "unknown"));
+      spec = TaskSpec.fromJson(body.getJsonObject("task"), LEADER_LIMITS, body.getString("submitter", "unknown"));
     } catch (TaskValidationException e) {
-      new BusError(400, "INVALID_TASK", e.getMessage()).failOn(msg);
+      answer.fail(new BusError(400, "INVALID_TASK", e.getMessage()));
       return;
     } catch (ClassCastException e) {
-      new BusError(400, "INVALID_TASK", "the request needs a 'task' object").failOn(msg);
+      answer.fail(new BusError(400, "INVALID_TASK", "the request needs a 'task' object"));
       return;
     }
     if (spec.idempotencyKey() != null) {
       String existing = byKey.get(spec.idempotencyKey());
       if (existing != null && tasks.containsKey(existing)) {
-        msg.reply(tasks.get(existing).toJson().put("created", false));
+        answer.reply(tasks.get(existing).toJson().put("created", false));
         return;
       }
       // Not in memory: the key may belong to a task evicted after it ended; the mirror has every task.
-      List<Message<JsonObject>> waiting = keyLookups.get(spec.idempotencyKey());
+      List<Answer> waiting = keyLookups.get(spec.idempotencyKey());
       if (waiting != null) {
-        waiting.add(msg); // the same key is being looked up: answer both alike
+        waiting.add(answer); // the same key is being looked up: answer both alike
         return;
       }
       String key = spec.idempotencyKey();
-      keyLookups.put(key, new ArrayList<>(List.of(msg)));
+      keyLookups.put(key, new ArrayList<>(List.of(answer)));
       long myTerm = term;
       vertx.eventBus().<JsonObject>request(TaskStoreVerticle.GET, new JsonObject().put("idempotencyKey", key))
           .onComplete(ar -> {
-            List<Message<JsonObject>> msgs = keyLookups.remove(key);
-            if (msgs == null || term != myTerm) {
+            List<Answer> answers = keyLookups.remove(key);
+            if (answers == null || term != myTerm) {
               return;
             }
             if (ar.failed()) {
-              msgs.forEach(m -> BusError.from(ar.cause()).failOn(m));
+              answers.forEach(a -> a.fail(BusError.from(ar.cause())));
             } else if (ar.result().body().getJsonObject("task") != null) {
               JsonObject stored = ar.result().body().getJsonObject("task").put("created", false);
-              msgs.forEach(m -> m.reply(stored.copy()));
+              answers.forEach(a -> a.reply(stored.copy()));
             } else {
-              create(spec, msgs.get(0));
-              msgs.subList(1, msgs.size()).forEach(this::onSubmit); // now found in memory
+              create(spec, answers.get(0));
+              Task created = tasks.get(byKey.get(key));
+              answers.subList(1, answers.size()).forEach(a -> a.reply(created.toJson().put("created", false)));
             }
           });
       return;
     }
-    create(spec, msg);
+    create(spec, answer);
   }
 
-  private void create(TaskSpec spec, Message<JsonObject> msg) {
+  private void create(TaskSpec spec, Answer answer) {
     long now = System.currentTimeMillis();
     Task t = new Task(UUID.randomUUID().toString(), spec, now, ++seq, term);
     t.reason("waiting for a worker");
@@ -636,15 +708,15 @@ public final class SchedulerVerticle extends VerticleBase {
           : membership.members().size() < settings.expectedMembers() / 2 + 1 ? "this leader lost its quorum"
           : null;
       if (problem != null) {
-        new BusError(503, "NOT_STORED", "the task could not be stored for sure: " + problem
-            + "; retry (with an idempotency key)").failOn(msg);
+        answer.fail(new BusError(503, "NOT_STORED", "the task could not be stored for sure: " + problem
+            + "; retry (with an idempotency key)"));
         if (term == myTerm) {
           // It is here all the same (and its store is retried): a retry with its key finds a task that runs.
           enqueue(t, System.currentTimeMillis());
         }
         return;
       }
-      msg.reply(t.toJson().put("created", true));
+      answer.reply(t.toJson().put("created", true));
       enqueue(t, System.currentTimeMillis());
     });
   }

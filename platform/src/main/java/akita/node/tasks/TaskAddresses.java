@@ -11,6 +11,12 @@ public final class TaskAddresses {
    * false} when an idempotency key matched an existing task). Fails 400 INVALID_TASK, 503 NO_LEADER.
    */
   public static final String SUBMIT = "akita.tasks.submit";
+  /**
+   * Cluster request/reply, public. Body: {@code {"tasks": [task, ...]}} (1 to {@link TaskGateway#MAX_BATCH}),
+   * stored in one flush. Reply: {@code {"tasks": [...]}}, in the same order, each the task as {@link #SUBMIT}
+   * answers it or {@code {"error": {"status", "code", "message"}}}. Fails 400 INVALID_BATCH, 503 NO_LEADER.
+   */
+  public static final String SUBMIT_BATCH = "akita.tasks.submit.batch";
   /** Cluster request/reply, public. Body: {@code {"id"}}. Reply: the task. Fails 404 TASK_NOT_FOUND. */
   public static final String GET = "akita.tasks.get";
   /**

@@ -7,7 +7,10 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The one way into the task service, shared by every door (REST, the public event-bus RPC): validates with
@@ -20,6 +23,8 @@ public final class TaskGateway {
   /** How long a request waits for a leader's scheduler to appear before it answers NO_LEADER. */
   private static final long LEADER_WAIT_MS = 5_000;
   private static final long RETRY_MS = 50;
+  /** The most tasks one batch submit may carry. */
+  public static final int MAX_BATCH = 1_000;
 
   private final Vertx vertx;
   private final TaskSpec.Limits limits;
@@ -49,6 +54,48 @@ public final class TaskGateway {
     }
     return leader(TaskAddresses.LEADER_SUBMIT, new JsonObject().put("task", spec.toJson())
         .put("submitter", spec.submitter()), false);
+  }
+
+  /**
+   * Submits up to {@value #MAX_BATCH} tasks in one request to the leader, stored in one flush. Each item is
+   * answered on its own, in order: the stored task, or {@code {"error": {"status", "code", "message"}}} (an
+   * invalid item does not stop the others).
+   *
+   * @param items the task JSONs as received
+   * @param submitter who submits, when a task does not say
+   * @return {@code {"tasks": [task or error]}}; fails 400 INVALID_BATCH when the list is empty or too long
+   */
+  public Future<JsonObject> submitAll(JsonArray items, String submitter) {
+    if (items == null || items.isEmpty() || items.size() > MAX_BATCH) {
+      return Future.failedFuture(new BusError(400, "INVALID_BATCH", "'tasks' must be a list of 1 to " + MAX_BATCH
+          + " tasks").asException());
+    }
+    Object[] answers = new Object[items.size()];
+    JsonArray valid = new JsonArray(new ArrayList<>(items.size()));
+    List<Integer> slots = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      try {
+        if (!(items.getValue(i) instanceof JsonObject task)) {
+          throw new TaskValidationException("tasks[" + i + "]", "must be an object");
+        }
+        TaskSpec spec = TaskSpec.fromJson(task, limits, submitter);
+        valid.add(new JsonObject().put("task", spec.toJson()).put("submitter", spec.submitter()));
+        slots.add(i);
+      } catch (TaskValidationException | ClassCastException e) {
+        answers[i] = new JsonObject().put("error", new JsonObject().put("status", 400).put("code", "INVALID_TASK")
+            .put("message", e.getMessage()));
+      }
+    }
+    Future<JsonObject> stored = valid.isEmpty() ? Future.succeededFuture(new JsonObject().put("tasks", new JsonArray()))
+        : leader(TaskAddresses.LEADER_SUBMIT, new JsonObject().put("tasks", valid), false);
+    return stored.map(reply -> {
+      JsonArray done = reply.getJsonArray("tasks", new JsonArray());
+      for (int k = 0; k < slots.size(); k++) {
+        answers[slots.get(k)] = k < done.size() ? done.getValue(k) : new JsonObject().put("error", new JsonObject()
+            .put("status", 500).put("code", "INTERNAL").put("message", "the leader did not answer this item"));
+      }
+      return new JsonObject().put("tasks", new JsonArray(java.util.Arrays.asList(answers)));
+    });
   }
 
   /** @return the task with that id */

@@ -26,6 +26,8 @@ public final class TaskServiceVerticle extends VerticleBase {
     var bus = vertx.eventBus();
     return Future.all(List.of(
         bus.consumer(TaskAddresses.SUBMIT, m -> answer(m, b -> gateway.submit(b, "eventbus"))).completion(),
+        bus.consumer(TaskAddresses.SUBMIT_BATCH, m -> answer(m, b -> gateway.submitAll(b.getJsonArray("tasks"),
+            "eventbus"))).completion(),
         bus.consumer(TaskAddresses.GET, m -> answer(m, b -> gateway.get(b.getString("id", "")))).completion(),
         bus.consumer(TaskAddresses.LIST, m -> answer(m, gateway::list)).completion(),
         bus.consumer(TaskAddresses.CANCEL, m -> answer(m, b -> gateway.cancel(b.getString("id", ""),

@@ -7,6 +7,7 @@ package akita.node.web;
 public enum ApiError {
   BAD_REQUEST(400),
   INVALID_TASK(400),
+  INVALID_BATCH(400),
   INVALID_PLUGIN(400),
   INCOMPATIBLE_PLUGIN(400),
   CHECKSUM_MISMATCH(400),

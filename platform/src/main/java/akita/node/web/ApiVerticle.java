@@ -122,6 +122,7 @@ public final class ApiVerticle extends VerticleBase {
     router.post(PREFIX + "/nodes/:id/drain").handler(ctx -> drain(ctx, true));
     router.post(PREFIX + "/nodes/:id/undrain").handler(ctx -> drain(ctx, false));
     router.post(PREFIX + "/tasks").handler(this::submitTask);
+    router.post(PREFIX + "/tasks/batch").handler(this::submitTasks);
     router.get(PREFIX + "/tasks").handler(this::listTasks);
     router.get(PREFIX + "/tasks/:id").handler(ctx -> relay(ctx, tasks.get(ctx.pathParam("id")), 200));
     router.get(PREFIX + "/tasks/:id/attempts").handler(ctx -> tasks.get(ctx.pathParam("id"))
@@ -285,6 +286,20 @@ public final class ApiVerticle extends VerticleBase {
     requireLeader()
         .compose(v -> tasks.submit(body, submitter).recover(err -> Future.failedFuture(ApiError.from(BusError.from(err)))))
         .onSuccess(t -> Errors.json(ctx, t.getBoolean("created", true) ? 202 : 200, t))
+        .onFailure(ctx::fail);
+  }
+
+  private void submitTasks(RoutingContext ctx) {
+    JsonObject body = Bodies.jsonObject(ctx);
+    if (!(body.getValue("tasks") instanceof io.vertx.core.json.JsonArray items)) {
+      throw ApiError.INVALID_BATCH.with("send {\"tasks\": [task, ...]} with 1 to " + TaskGateway.MAX_BATCH
+          + " tasks");
+    }
+    String submitter = "api:" + ctx.request().remoteAddress().host();
+    requireLeader()
+        .compose(v -> tasks.submitAll(items, submitter)
+            .recover(err -> Future.failedFuture(ApiError.from(BusError.from(err)))))
+        .onSuccess(r -> Errors.json(ctx, 200, r))
         .onFailure(ctx::fail);
   }
 

@@ -11,6 +11,8 @@ class TaskClientAddressesTest {
   @Test
   void theClientsAddressesAreThePlatforms() {
     assertEquals(TaskAddresses.SUBMIT, TaskClient.SUBMIT);
+    assertEquals(TaskAddresses.SUBMIT_BATCH, TaskClient.SUBMIT_BATCH);
+    assertEquals(akita.node.tasks.TaskGateway.MAX_BATCH, TaskClient.MAX_BATCH);
     assertEquals(TaskAddresses.GET, TaskClient.GET);
     assertEquals(TaskAddresses.LIST, TaskClient.LIST);
     assertEquals(TaskAddresses.CANCEL, TaskClient.CANCEL);

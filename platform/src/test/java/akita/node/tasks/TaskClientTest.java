@@ -112,6 +112,71 @@ class TaskClientTest {
     assertTrue(missing.getMessage().contains("type"), missing.getMessage());
   }
 
+  /** Verifies a batch: each item answered in order, a bad item refused alone, the others stored and run. */
+  @Test
+  void submitAllAnswersEachTaskInOrder() throws Exception {
+    submit(new JsonObject().put("type", "noop"));
+    java.util.List<JsonObject> out = await(client.submitAll(java.util.List.of(
+        new JsonObject().put("type", "echo").put("payload", new JsonObject().put("n", 1)),
+        new JsonObject().put("type", "echo").put("priority", "high"),
+        new JsonObject().put("type", "echo").put("payload", new JsonObject().put("n", 3)))));
+    assertEquals(3, out.size());
+    assertEquals(400, out.get(1).getJsonObject("error").getInteger("status"));
+    assertEquals("INVALID_TASK", out.get(1).getJsonObject("error").getString("code"));
+    assertTrue(out.get(1).getJsonObject("error").getString("message").contains("priority"));
+    for (int i : new int[] {0, 2}) {
+      assertEquals(true, out.get(i).getBoolean("created"));
+      JsonObject done = await(client.await(out.get(i).getString("id"), Duration.ofSeconds(30)));
+      assertEquals("COMPLETED", done.getString("state"));
+      assertEquals(i + 1, done.getJsonObject("result").getInteger("n"));
+    }
+    assertThrows(IllegalArgumentException.class, () -> client.submitAll(java.util.List.of()));
+  }
+
+  /**
+   * Verifies that submits made in one turn of an event loop travel as one batch request (counted as they leave
+   * on the event bus) and each caller still gets its own answer: its task, or its own refusal.
+   */
+  @Test
+  void submitsInOneEventLoopTurnAreBatched() throws Exception {
+    submit(new JsonObject().put("type", "noop"));
+    Map<String, java.util.concurrent.atomic.AtomicInteger> sends = new java.util.concurrent.ConcurrentHashMap<>();
+    io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> count = dc -> {
+      sends.computeIfAbsent(dc.message().address(), a -> new java.util.concurrent.atomic.AtomicInteger())
+          .incrementAndGet();
+      dc.next();
+    };
+    node.vertx().eventBus().addOutboundInterceptor(count);
+    java.util.concurrent.CompletableFuture<java.util.List<Future<JsonObject>>> sent =
+        new java.util.concurrent.CompletableFuture<>();
+    node.vertx().runOnContext(v -> {
+      java.util.List<Future<JsonObject>> fs = new java.util.ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        fs.add(client.submit(i == 7 ? new JsonObject().put("type", "echo").put("maxAttempts", 0)
+            : new JsonObject().put("type", "echo").put("payload", new JsonObject().put("i", i))));
+      }
+      sent.complete(fs);
+    });
+    java.util.List<Future<JsonObject>> fs = sent.get(10, TimeUnit.SECONDS);
+    TaskClientException refused = failure(fs.get(7));
+    node.vertx().eventBus().removeOutboundInterceptor(count);
+    assertEquals(1, sends.get(TaskClient.SUBMIT_BATCH).get(), sends.toString());
+    assertEquals(null, sends.get(TaskClient.SUBMIT), "no single submits: " + sends);
+    assertEquals("INVALID_TASK", refused.code());
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (int i = 0; i < 20; i++) {
+      if (i != 7) {
+        JsonObject t = await(fs.get(i));
+        assertEquals(i, t.getJsonObject("payload").getInteger("i"), "each caller gets its own task");
+        ids.add(t.getString("id"));
+      }
+    }
+    assertEquals(19, ids.size());
+    for (String id : ids) {
+      assertEquals("COMPLETED", await(client.await(id, Duration.ofSeconds(30))).getString("state"));
+    }
+  }
+
   @Test
   void anUnknownIdIs404() throws Exception {
     submit(new JsonObject().put("type", "noop"));

@@ -254,6 +254,47 @@ class TaskFlowTest {
     assertEquals(0, Http.get(url).json().getJsonArray("tasks").size(), "nothing was created");
   }
 
+  /**
+   * Verifies the batch route: every task answered in order, a bad task and a repeated idempotency key answered
+   * on their own while the others are stored and run; a malformed batch refused whole, with nothing created.
+   */
+  @Test
+  void batchSubmit() throws Exception {
+    node("solo");
+    awaitLeader();
+    String url = api() + "/tasks/batch";
+    submit(new JsonObject().put("type", "echo").put("idempotencyKey", "seen-before"));
+    JsonArray batch = new JsonArray()
+        .add(new JsonObject().put("type", "echo").put("payload", new JsonObject().put("n", 0)))
+        .add(new JsonObject().put("type", "echo").put("colour", "red"))
+        .add(new JsonObject().put("type", "echo").put("idempotencyKey", "seen-before"))
+        .add("not a task")
+        .add(new JsonObject().put("type", "echo").put("payload", new JsonObject().put("n", 4)));
+    Answer a = Http.post(url, new JsonObject().put("tasks", batch).encode(), "Content-Type", "application/json");
+    assertEquals(200, a.status(), a.body());
+    JsonArray out = a.json().getJsonArray("tasks");
+    assertEquals(5, out.size());
+    assertEquals("INVALID_TASK", out.getJsonObject(1).getJsonObject("error").getString("code"));
+    assertTrue(out.getJsonObject(1).getJsonObject("error").getString("message").contains("colour"));
+    assertEquals(false, out.getJsonObject(2).getBoolean("created"), "the key's earlier task");
+    assertEquals("INVALID_TASK", out.getJsonObject(3).getJsonObject("error").getString("code"));
+    for (int i : new int[] {0, 4}) {
+      assertEquals(true, out.getJsonObject(i).getBoolean("created"));
+      JsonObject done = awaitState(out.getJsonObject(i).getString("id"), "COMPLETED");
+      assertEquals(i, done.getJsonObject("result").getInteger("n"));
+    }
+    int before = Http.get(api() + "/tasks").json().getJsonArray("tasks").size();
+    assertEquals("INVALID_BATCH", Http.post(url, "{\"tasks\":[]}", "Content-Type", "application/json").errorCode());
+    assertEquals("INVALID_BATCH", Http.post(url, "{\"task\":{}}", "Content-Type", "application/json").errorCode());
+    JsonArray tooMany = new JsonArray();
+    for (int i = 0; i < 1001; i++) {
+      tooMany.add(new JsonObject().put("type", "echo"));
+    }
+    assertEquals("INVALID_BATCH", Http.post(url, new JsonObject().put("tasks", tooMany).encode(), "Content-Type",
+        "application/json").errorCode());
+    assertEquals(before, Http.get(api() + "/tasks").json().getJsonArray("tasks").size(), "nothing was created");
+  }
+
   /** Verifies higher priority runs first on a worker with one slot. */
   @Test
   void priorityOrderOnOneSlot() throws Exception {

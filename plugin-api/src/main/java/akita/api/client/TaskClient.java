@@ -46,6 +46,10 @@ import java.util.UUID;
  * client's own notify address, to which the leader sends each task submitted through it once the task has
  * ended (batched): so {@link #await} costs no polling and no subscription per task. Call {@link #close()} when
  * done with the client, to remove that consumer.
+ *
+ * <p>Submits made on an event loop are sent together: those made in one turn of the loop (before it returns to
+ * its queue) travel as one {@link #SUBMIT_BATCH} request, which the leader stores in one write; each caller
+ * still gets its own task or error. {@link #submitAll} batches explicitly, from any thread.
  */
 public final class TaskClient {
 
@@ -54,6 +58,14 @@ public final class TaskClient {
 
   /** Request/reply: submit a task. Body: the task. Reply: the stored task, with {@code "created"}. */
   public static final String SUBMIT = "akita.tasks.submit";
+  /**
+   * Request/reply: submit up to {@link #MAX_BATCH} tasks at once, stored together. Body: {@code {"tasks": [task,
+   * ...]}}. Reply: {@code {"tasks": [...]}} in the same order, each the stored task or {@code {"error":
+   * {"status", "code", "message"}}}.
+   */
+  public static final String SUBMIT_BATCH = "akita.tasks.submit.batch";
+  /** The most tasks one {@link #SUBMIT_BATCH} request may carry. */
+  public static final int MAX_BATCH = 1_000;
   /** Request/reply: read a task. Body: {@code {"id"}}. Reply: the task. */
   public static final String GET = "akita.tasks.get";
   /** Request/reply: list tasks, newest first. Body: the query. Reply: {@code {"tasks", "nextCursor"}}. */
@@ -151,16 +163,114 @@ public final class TaskClient {
   public Future<JsonObject> submit(JsonObject task) {
     Objects.requireNonNull(task, "task");
     JsonObject body = task.containsKey("notify") ? task : task.copy().put("notify", notifyAddress);
-    return listening().compose(v -> request(SUBMIT, body)).onSuccess(t -> {
-      if (notifyAddress.equals(body.getValue("notify")) && t.getValue("id") instanceof String id
-          && !TERMINAL_STATES.contains(String.valueOf(t.getValue("state")))) {
-        synchronized (lock) {
-          if (!ended.containsKey(id)) {
-            open.add(id);
+    Context context = Vertx.currentContext();
+    if (context == null || !context.isEventLoopContext()) {
+      return listening().compose(v -> request(SUBMIT, body)).onSuccess(t -> submitted(body, t));
+    }
+    // On an event loop: the submits made before it gets back to its queue travel as one batch request.
+    Promise<JsonObject> answer = Promise.promise();
+    Batch batch = context.get(this);
+    if (batch == null || batch.items.size() >= MAX_BATCH) {
+      Batch fresh = new Batch();
+      context.put(this, fresh);
+      context.runOnContext(v -> {
+        if (context.get(this) == fresh) {
+          context.remove(this);
+        }
+        send(fresh);
+      });
+      batch = fresh;
+    }
+    batch.items.add(body);
+    batch.answers.add(answer);
+    return answer.future().onSuccess(t -> submitted(body, t));
+  }
+
+  /** Submits made on one event loop in one turn of it, sent together. */
+  private static final class Batch {
+    final List<JsonObject> items = new ArrayList<>();
+    final List<Promise<JsonObject>> answers = new ArrayList<>();
+  }
+
+  private void send(Batch batch) {
+    if (batch.items.size() == 1) {
+      listening().compose(v -> request(SUBMIT, batch.items.get(0))).onComplete(batch.answers.get(0));
+      return;
+    }
+    listening().compose(v -> request(SUBMIT_BATCH, new JsonObject().put("tasks", new JsonArray(
+        new ArrayList<>(batch.items))))).onComplete(ar -> {
+          JsonArray results = ar.succeeded() ? ar.result().getJsonArray("tasks") : null;
+          for (int i = 0; i < batch.answers.size(); i++) {
+            Promise<JsonObject> p = batch.answers.get(i);
+            Object r = results != null && i < results.size() ? results.getValue(i) : null;
+            if (ar.failed()) {
+              p.fail(ar.cause());
+            } else if (r instanceof JsonObject t && !(t.getValue("error") instanceof JsonObject)) {
+              p.complete(t);
+            } else {
+              p.fail(itemError(r));
+            }
           }
+        });
+  }
+
+  private static TaskClientException itemError(Object item) {
+    if (item instanceof JsonObject o && o.getValue("error") instanceof JsonObject e) {
+      return new TaskClientException(new Error(e.getInteger("status", 500), e.getString("code",
+          TaskClientException.INTERNAL), e.getString("message", "")));
+    }
+    return new TaskClientException(new Error(500, TaskClientException.INTERNAL, "the service did not answer this "
+        + "task of a batch"));
+  }
+
+  /**
+   * Submits several tasks in one request, stored together (cheaper than one {@link #submit} each; submits made
+   * on an event loop in one turn of it are batched like this anyway).
+   *
+   * @param tasks 1 to {@link #MAX_BATCH} tasks, each as for {@link #submit}
+   * @return one outcome per task, in order: the stored task, or {@code {"error": {"status", "code",
+   *     "message"}}} for a task that was refused (the others are stored all the same); the future fails as a
+   *     whole only when the request did (400 {@code INVALID_BATCH}, 503 ...)
+   * @throws NullPointerException if the list or a task is {@code null}
+   * @throws IllegalArgumentException if the list is empty or longer than {@link #MAX_BATCH}
+   */
+  public Future<List<JsonObject>> submitAll(List<JsonObject> tasks) {
+    Objects.requireNonNull(tasks, "tasks");
+    if (tasks.isEmpty() || tasks.size() > MAX_BATCH) {
+      throw new IllegalArgumentException("submit 1 to " + MAX_BATCH + " tasks at once, not " + tasks.size());
+    }
+    List<JsonObject> bodies = new ArrayList<>(tasks.size());
+    for (JsonObject task : tasks) {
+      Objects.requireNonNull(task, "task");
+      bodies.add(task.containsKey("notify") ? task : task.copy().put("notify", notifyAddress));
+    }
+    return listening().compose(v -> request(SUBMIT_BATCH, new JsonObject().put("tasks", new JsonArray(
+        new ArrayList<>(bodies))))).map(reply -> {
+          JsonArray results = reply.getJsonArray("tasks", new JsonArray());
+          List<JsonObject> out = new ArrayList<>(bodies.size());
+          for (int i = 0; i < bodies.size(); i++) {
+            Object r = i < results.size() ? results.getValue(i) : null;
+            JsonObject t = r instanceof JsonObject o ? o : new JsonObject().put("error", new JsonObject()
+                .put("status", 500).put("code", TaskClientException.INTERNAL).put("message", "no answer"));
+            if (!(t.getValue("error") instanceof JsonObject)) {
+              submitted(bodies.get(i), t);
+            }
+            out.add(t);
+          }
+          return out;
+        });
+  }
+
+  /** Notes a task submitted through this client whose end will be sent here. */
+  private void submitted(JsonObject body, JsonObject t) {
+    if (notifyAddress.equals(body.getValue("notify")) && t.getValue("id") instanceof String id
+        && !TERMINAL_STATES.contains(String.valueOf(t.getValue("state")))) {
+      synchronized (lock) {
+        if (!ended.containsKey(id)) {
+          open.add(id);
         }
       }
-    });
+    }
   }
 
   /** Registers the notify consumer once; later calls share the registration. */
