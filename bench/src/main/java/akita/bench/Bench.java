@@ -274,9 +274,9 @@ final class Bench {
 
   /** @return the door the settings name, to every node of the cluster */
   static Door door(BenchSettings s, Vertx vertx, NodeCluster cluster) {
-    return Door.REST.equals(s.door())
+    return !Door.EVENTBUS.equals(s.door())
         ? new RestDoor(vertx, cluster.nodes().stream().map(NodeCluster.Node::apiPort).toList(), s.connections(),
-            30_000)
+            30_000, Door.REST_BATCH.equals(s.door()))
         : new EventBusDoor(vertx, Duration.ofSeconds(30));
   }
 

@@ -37,8 +37,9 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Node processes to start, 1 to 9. Default: ${DEFAULT-VALUE}.")
   int nodes;
 
-  @Option(names = "--door", paramLabel = "eventbus|rest", defaultValue = Door.EVENTBUS,
-      description = "The way tasks are submitted. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--door", paramLabel = "eventbus|rest|rest-batch", defaultValue = Door.EVENTBUS,
+      description = "The way tasks are submitted: the event-bus RPC (TaskClient), POST /api/v1/tasks, or "
+          + "POST /api/v1/tasks/batch with the submits of one event-loop turn. Default: ${DEFAULT-VALUE}.")
   String door;
 
   @Option(names = "--tasks", paramLabel = "N",
@@ -57,7 +58,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Measured repetitions; the report gives the median and the range. Default: 3 (w3: 1).")
   Integer repetitions;
 
-  @Option(names = "--warmup", paramLabel = "N", defaultValue = "5000",
+  @Option(names = "--warmup", paramLabel = "N", defaultValue = "20000",
       description = "w1, w2: tasks run before measuring, not counted (0: none). Default: ${DEFAULT-VALUE}.")
   int warmup;
 
@@ -148,8 +149,8 @@ public final class BenchCommand implements Callable<Integer> {
     if (!List.of("w1", "w2", "w3").contains(workload)) {
       throw new IllegalArgumentException("--workload must be w1, w2 or w3, not " + workload);
     }
-    if (!List.of(Door.EVENTBUS, Door.REST).contains(door)) {
-      throw new IllegalArgumentException("--door must be eventbus or rest, not " + door);
+    if (!List.of(Door.EVENTBUS, Door.REST, Door.REST_BATCH).contains(door)) {
+      throw new IllegalArgumentException("--door must be eventbus, rest or rest-batch, not " + door);
     }
     require(nodes >= 1 && nodes <= 9, "--nodes must be 1 to 9");
     require(window >= 1 && window <= 100_000, "--window must be 1 to 100000");

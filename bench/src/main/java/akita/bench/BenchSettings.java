@@ -9,7 +9,7 @@ import java.util.List;
  *
  * @param workload {@code w1}, {@code w2} or {@code w3}
  * @param nodes how many node processes
- * @param door {@link Door#EVENTBUS} or {@link Door#REST}
+ * @param door {@link Door#EVENTBUS}, {@link Door#REST} or {@link Door#REST_BATCH}
  * @param tasks tasks per repetition (W3: tasks queued)
  * @param window W1 and the baseline: requests in flight
  * @param ratePerSecond W2: the offered rate
@@ -45,7 +45,7 @@ record BenchSettings(String workload, int nodes, String door, int tasks, int win
       case "w3" -> o.put("workerCounts", workerCounts).put("workerSlots", workerSlots).put("measureMs", measureMs);
       default -> o.put("warmupTasks", warmupTasks);
     }
-    if (Door.REST.equals(door)) {
+    if (!Door.EVENTBUS.equals(door)) {
       o.put("connectionsPerNode", connections);
     }
     return o;

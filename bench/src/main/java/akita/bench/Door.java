@@ -10,6 +10,8 @@ interface Door {
   String EVENTBUS = "eventbus";
   /** REST ({@code POST /api/v1/tasks}) over keep-alive HTTP/1.1. */
   String REST = "rest";
+  /** REST, the submits of one event-loop turn together ({@code POST /api/v1/tasks/batch}). */
+  String REST_BATCH = "rest-batch";
 
   /**
    * Submits one task. Called on the workload's context; the future completes on it.

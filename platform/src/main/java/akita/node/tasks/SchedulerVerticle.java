@@ -128,6 +128,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private boolean pumpScheduled;
 
   private long seq;
+  private Set<String> memberCache;
+  private long memberCacheAt;
   private long tickTimer = -1;
   private long viewTimer = -1;
 
@@ -511,13 +513,21 @@ public final class SchedulerVerticle extends VerticleBase {
     }
   }
 
-  /** @return the Hazelcast members now (their UUIDs change when a node restarts or rejoins after a split) */
+  /**
+   * @return the Hazelcast members now (their UUIDs change when a node restarts or rejoins after a split): read
+   *     at most once a millisecond, since every submit checks them twice and the list is rebuilt on each read
+   */
   private Set<String> memberUuids() {
-    Set<String> out = new HashSet<>();
-    for (Member m : membership.members()) {
-      out.add(m.uuid());
+    long now = System.nanoTime();
+    if (memberCache == null || now - memberCacheAt > 1_000_000) {
+      Set<String> out = new HashSet<>();
+      for (Member m : membership.members()) {
+        out.add(m.uuid());
+      }
+      memberCache = out;
+      memberCacheAt = now;
     }
-    return out;
+    return memberCache;
   }
 
   private void onMembership() {
@@ -705,7 +715,7 @@ public final class SchedulerVerticle extends VerticleBase {
     flush().onComplete(ar -> {
       String problem = ar.failed() ? ar.cause().getMessage() : term != myTerm ? "leadership changed"
           : !memberUuids().containsAll(membersBefore) ? "a member left the cluster while it was stored"
-          : membership.members().size() < settings.expectedMembers() / 2 + 1 ? "this leader lost its quorum"
+          : memberUuids().size() < settings.expectedMembers() / 2 + 1 ? "this leader lost its quorum"
           : null;
       if (problem != null) {
         answer.fail(new BusError(503, "NOT_STORED", "the task could not be stored for sure: " + problem

@@ -16,6 +16,8 @@ public final class Task {
   private final String id;
   private final TaskSpec spec;
   private final long submittedAt;
+  /** {@link #submittedAt} as ISO-8601, formatted once: every stored copy and answer carries it. */
+  private final String submittedIso;
   private final long seq;
   private TaskState state = TaskState.PENDING;
   private int attempt;
@@ -56,6 +58,7 @@ public final class Task {
     this.id = id;
     this.spec = spec;
     this.submittedAt = submittedAt;
+    this.submittedIso = iso(submittedAt);
     this.seq = seq;
     this.term = term;
     this.updatedAt = submittedAt;
@@ -304,7 +307,7 @@ public final class Task {
         .put("progress", progress)
         .put("reason", reason)
         .put("placement", placement)
-        .put("submittedAt", iso(submittedAt))
+        .put("submittedAt", submittedIso)
         .put("updatedAt", iso(updatedAt))
         .put("finishedAt", finishedAt == 0 ? null : iso(finishedAt))
         .put("term", term)

@@ -84,12 +84,17 @@ class BenchSmokeIT {
         .map(p -> ((JsonObject) p).getString("role")).toList());
   }
 
-  /** Verifies W1 through REST. */
+  /** Verifies W1 through REST, one task per request and in batches; both report CPU per task for each process. */
   @Test
   void throughputThroughRest() throws Exception {
-    JsonObject r = bench("w1-rest", "--workload", "w1", "--nodes", "1", "--tasks", "200", "--door", "rest");
-    assertEquals("rest", r.getString("door"));
-    assertEquals(200, r.getJsonArray("repetitions").getJsonObject(0).getInteger("completed"));
+    for (String door : List.of("rest", "rest-batch")) {
+      JsonObject r = bench("w1-" + door, "--workload", "w1", "--nodes", "1", "--tasks", "200", "--door", door);
+      assertEquals(door, r.getString("door"));
+      JsonObject rep = r.getJsonArray("repetitions").getJsonObject(0);
+      assertEquals(200, rep.getInteger("completed"));
+      assertEquals(0, rep.getInteger("errors"));
+      assertTrue(rep.getJsonObject("cpuMsPerTask").getDouble("nodes") > 0, rep.encode());
+    }
   }
 
   /** Verifies W2: an open loop at a fixed rate, with submit → start latencies and whether the rate was held. */
