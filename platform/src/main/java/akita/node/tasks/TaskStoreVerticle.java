@@ -35,6 +35,13 @@ public final class TaskStoreVerticle extends VerticleBase {
       + "updated_at = excluded.updated_at, term = excluded.term, version = excluded.version, json = excluded.json "
       + "WHERE excluded.term > tasks.term OR (excluded.term = tasks.term AND excluded.version > tasks.version)";
 
+  /** The condition of the partial index {@code tasks_ended_by_update} (migration V6), which must match it. */
+  private static final String ENDED = "state IN ('COMPLETED', 'FAILED', 'CANCELLED')";
+  private static final String RECOVER = "SELECT json, seq FROM tasks WHERE state IN (" + states(false)
+      + ") UNION ALL SELECT json, seq FROM tasks INDEXED BY tasks_ended_by_update WHERE " + ENDED
+      + " AND updated_at >= (SELECT MAX(updated_at) FROM tasks INDEXED BY tasks_ended_by_update WHERE " + ENDED
+      + ") - ? ORDER BY seq";
+
   private record Pending(List<Tuple> rows, Promise<Void> done) {
   }
 
@@ -112,7 +119,7 @@ public final class TaskStoreVerticle extends VerticleBase {
 
   /**
    * For a new leader after a whole-cluster restart: {@code {}} → this mirror's unfinished tasks, plus those that
-   * ended within {@code "recentEndsMs"} before its newest change (their ends may not have reached the ledger);
+   * ended within {@code "recentEndsMs"} before its newest end (their ends may not have reached the ledger);
    * {@code {"ids": [...]}} → its copies of those tasks in whatever state (another node may hold a newer, finished
    * copy); {@code {"probe": true}} → {@code {"hasTasks": bool}}, whether this mirror ever held a task.
    */
@@ -133,9 +140,8 @@ public final class TaskStoreVerticle extends VerticleBase {
       query = ids.isEmpty() ? Future.succeededFuture(null) : db.reader().preparedQuery("SELECT json FROM tasks "
           + "WHERE id IN (" + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")").execute(args);
     } else {
-      query = db.reader().preparedQuery("SELECT json FROM tasks WHERE state NOT IN ('COMPLETED', 'FAILED', "
-          + "'CANCELLED') OR updated_at >= (SELECT MAX(updated_at) FROM tasks) - ? ORDER BY seq")
-          .execute(Tuple.of(recentEndsMs <= 0 ? -1L : recentEndsMs));
+      // Two index searches: the unfinished by state, the recent ends by the partial index of ended tasks.
+      query = db.reader().preparedQuery(RECOVER).execute(Tuple.of(recentEndsMs <= 0 ? -1L : recentEndsMs));
     }
     query
         .onSuccess(rows -> {
@@ -148,6 +154,12 @@ public final class TaskStoreVerticle extends VerticleBase {
           msg.reply(new JsonObject().put("tasks", out));
         })
         .onFailure(err -> new BusError(503, "STORE_UNAVAILABLE", err.getMessage()).failOn(msg));
+  }
+
+  /** @return the SQL list of the states that are (or are not) terminal, e.g. {@code 'PENDING', 'RUNNING'} */
+  static String states(boolean terminal) {
+    return java.util.Arrays.stream(TaskState.values()).filter(s -> s.terminal() == terminal)
+        .map(s -> "'" + s.name() + "'").collect(java.util.stream.Collectors.joining(", "));
   }
 
   private void onGet(Message<JsonObject> msg) {
