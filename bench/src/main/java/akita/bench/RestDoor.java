@@ -79,7 +79,7 @@ final class RestDoor implements Door {
             Object r = out != null && i < out.size() ? out.getValue(i) : null;
             if (ar.failed()) {
               promises.get(i).fail(ar.cause());
-            } else if (r instanceof JsonObject t && !t.containsKey("error")) {
+            } else if (r instanceof JsonObject t && t.getValue("id") instanceof String) {
               promises.get(i).complete();
             } else {
               promises.get(i).fail("refused in the batch: " + r);
