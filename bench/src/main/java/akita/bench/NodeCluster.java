@@ -283,12 +283,9 @@ final class NodeCluster implements AutoCloseable {
   }
 
   /** @return a port that was free on 127.0.0.1 a moment ago */
+  /** @return a free port on 127.0.0.1 ({@link Ports#free()}) */
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Ports.free();
   }
+
 }

@@ -44,7 +44,7 @@ final class ProcessMemory {
    */
   static long cpuMs(long pid) {
     try {
-      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      String stat = Files.readAllLines(Path.of("/proc", String.valueOf(pid), "stat")).get(0);
       // The command name (field 2) may hold spaces; the fields after it start behind its closing parenthesis.
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;

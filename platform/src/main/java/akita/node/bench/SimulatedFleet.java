@@ -37,7 +37,7 @@ final class SimulatedFleet implements ClusterAccess.WorkerFleet {
   /** How often each worker announces itself (the nodes' default heartbeat). */
   static final long HEARTBEAT_MS = 500;
   /** Workers that join at the same time. */
-  static final int PARALLEL_JOINS = 8;
+  static final int PARALLEL_JOINS = 2;
 
   private final String clusterName;
   private final List<String> members;
@@ -79,10 +79,50 @@ final class SimulatedFleet implements ClusterAccess.WorkerFleet {
     }
   }
 
+  /**
+   * Joins one simulated worker. A port chosen free can be taken before the member binds it (by another
+   * process, or an outgoing connection of the ones already joining), and a member that reached no node in time
+   * forms a cluster of its own: then it tries again (on another port), twice.
+   */
   private Worker join(String name, int hzPort) throws Exception {
+    int port = hzPort;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return joinOnce(name, port);
+      } catch (Exception e) {
+        if (attempt >= 3 || !portTaken(e) && !alone(e)) {
+          throw e;
+        }
+        port = akita.bench.Ports.free();
+      }
+    }
+  }
+
+  /** @return whether the member formed a cluster of its own (it reached no member in time), without the nodes */
+  private static boolean alone(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof com.hazelcast.partition.NoDataMemberInClusterException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean portTaken(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException || String.valueOf(t.getMessage()).contains("already in use")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Worker joinOnce(String name, int hzPort) throws Exception {
     String id = UUID.randomUUID().toString();
     Config hz = HazelcastSetup.build(PlatformBenchAccess.config(clusterName, members, hzPort), id, name);
     hz.setLiteMember(true);
+    // A hundred members joining a busy 2-core machine: wait longer for the nodes before forming a cluster alone.
+    hz.getNetworkConfig().getJoin().getTcpIpConfig().setConnectionTimeoutSeconds(30);
     // Lightweight: a worker needs few threads of its own.
     for (String p : List.of("hazelcast.partition.operation.thread.count", "hazelcast.operation.generic.thread.count",
         "hazelcast.io.thread.count", "hazelcast.event.thread.count", "hazelcast.response.thread.count")) {

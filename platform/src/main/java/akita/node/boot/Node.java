@@ -62,6 +62,8 @@ public final class Node {
   private final Promise<Void> stopped = Promise.promise();
   private final Promise<Void> stopRequested = Promise.promise();
   private final AtomicBoolean stopping = new AtomicBoolean();
+  /** Set when the node stops to rejoin the cluster afresh (it was cut off and merged back). */
+  private volatile boolean rejoin;
   private final Deque<String> deployments = new ArrayDeque<>();
   private CheckpointSigner signer;
   private final TermFence fence = new TermFence();
@@ -189,6 +191,7 @@ public final class Node {
               cfg.api().secured() ? "secured (" + cfg.api().apiKeys().size() + " API key(s))"
                   : "OPEN: no API keys configured, anyone who reaches " + cfg.api().host() + " can use it");
           started = true;
+          watchForMerge();
           // A configuration event for the ledger: what this node runs with (never the API keys themselves).
           vertx.eventBus().send(akita.node.ledger.LedgerAddresses.APPEND, new JsonObject()
               .put("type", akita.node.ledger.LedgerEventTypes.NODE_STARTED).put("subject", id)
@@ -200,6 +203,28 @@ public final class Node {
                   .put("configFile", cfg.configFile() == null ? null : cfg.configFile().toString())));
           return this;
         });
+  }
+
+  /**
+   * A node that was cut off from the cluster (a network partition) and merged back by Hazelcast rejoins afresh:
+   * it stops and the process starts it again on the same data (ADR 19). While cut off it ran on its own (its
+   * leadership, if any, was fenced by the majority's higher term; its tasks were retried there); merged, its
+   * member has a new identity in Hazelcast, while its event-bus registrations, views and timers still describe
+   * the old one. Starting again is the one state that is certainly consistent.
+   */
+  private void watchForMerge() {
+    clusterManager.getHazelcastInstance().getLifecycleService().addLifecycleListener(e -> {
+      if (e.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED && !stopping.get()) {
+        LOG.warn("this node was cut off from the cluster and has been merged back: restarting to rejoin afresh");
+        rejoin = true;
+        stop("rejoining the cluster after a network partition healed");
+      }
+    });
+  }
+
+  /** @return whether the node stopped (or is stopping) to be started again: it was merged back after a split */
+  public boolean rejoinRequested() {
+    return rejoin;
   }
 
   private Future<Void> deploy(io.vertx.core.Deployable verticle) {

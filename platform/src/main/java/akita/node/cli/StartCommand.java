@@ -59,19 +59,47 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
       spec.commandLine().getErr().println("akita: " + e.getMessage());
       return AkitaCommand.EXIT_USAGE;
     }
-    Node node;
-    try {
-      node = Node.start(cfg).toCompletionStage().toCompletableFuture().get();
-    } catch (Exception e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      spec.commandLine().getErr().println("akita: the node could not start: " + cause.getMessage());
-      return AkitaCommand.EXIT_FAILED;
+    java.util.concurrent.atomic.AtomicReference<Node> current = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean terminated = new java.util.concurrent.atomic.AtomicBoolean();
+    boolean first = true;
+    while (true) {
+      Node node;
+      try {
+        node = Node.start(cfg).toCompletionStage().toCompletableFuture().get();
+      } catch (Exception e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        spec.commandLine().getErr().println("akita: the node could not start: " + cause.getMessage());
+        return AkitaCommand.EXIT_FAILED;
+      }
+      current.set(node);
+      if (first) {
+        Signals.onTermination(signal -> {
+          terminated.set(true);
+          current.get().stop("signal " + signal);
+        });
+        first = false;
+      }
+      if (terminated.get()) {
+        node.stop("signal received while starting");
+      }
+      // A stop that hangs (a stuck plugin, an unreachable cluster) must not keep the process forever.
+      node.stopRequested().onComplete(v -> watchdog(cfg.shutdownTimeoutMs() + 15_000));
+      node.stopped().toCompletionStage().toCompletableFuture().join();
+      if (!node.rejoinRequested() || terminated.get()) {
+        return 0;
+      }
+      // Merged back after a network partition (Node#watchForMerge): start again on the same data.
+      disarmWatchdog();
     }
-    Signals.onTermination(signal -> node.stop("signal " + signal));
-    // A stop that hangs (a stuck plugin, an unreachable cluster) must not keep the process forever.
-    node.stopRequested().onComplete(v -> watchdog(cfg.shutdownTimeoutMs() + 15_000));
-    node.stopped().toCompletionStage().toCompletableFuture().join();
-    return 0;
+  }
+
+  private static volatile Thread watchdog;
+
+  private static void disarmWatchdog() {
+    Thread t = watchdog;
+    if (t != null) {
+      t.interrupt();
+    }
   }
 
   private static void watchdog(long ms) {
@@ -85,6 +113,7 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
       Runtime.getRuntime().halt(AkitaCommand.EXIT_FAILED);
     }, "akita-shutdown-watchdog");
     t.setDaemon(true);
+    watchdog = t;
     t.start();
   }
 
