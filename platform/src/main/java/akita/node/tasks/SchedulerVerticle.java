@@ -300,7 +300,7 @@ public final class SchedulerVerticle extends VerticleBase {
           adopt(Task.fromJson(new JsonObject(json)));
         }
         // The mirror of this node may lag the map (it was not the leader): write everything once.
-        return mirror(tasks.values().stream().map(t -> t.mirrorRow(t.toJson().encode())).toList());
+        return mirror(tasks.values().stream().map(t -> t.mirrorRow(t.storedJson())).toList());
       }
       return recoverFromMirrors();
     });
@@ -1330,7 +1330,7 @@ public final class SchedulerVerticle extends VerticleBase {
     for (String id : ids) {
       Task t = tasks.get(id);
       if (t != null) {
-        String json = t.toJson().encode();
+        String json = t.storedJson();
         rows.add(t.mirrorRow(json));
         entries.put(id, json);
       }

@@ -319,6 +319,21 @@ public final class Task {
     return o;
   }
 
+  /** Fields left out of the stored form while empty: {@link #fromJson} reads their absence as empty. */
+  private static final Set<String> OMITTED_WHEN_EMPTY = Set.of("requiredCapabilities", "affinity", "antiAffinity",
+      "labels", "failedOn", "attemptHistory");
+
+  /**
+   * @return the task as the map and the mirror keep it: {@link #toJson()} without its null fields and its empty
+   *     lists and label sets, a third smaller for a queued task; {@link #fromJson} reads it back whole
+   */
+  public String storedJson() {
+    JsonObject o = toJson();
+    o.getMap().entrySet().removeIf(e -> e.getValue() == null || OMITTED_WHEN_EMPTY.contains(e.getKey())
+        && (e.getValue() instanceof JsonArray a && a.isEmpty() || e.getValue() instanceof JsonObject m && m.isEmpty()));
+    return o.encode();
+  }
+
   /**
    * Reads a task back from its JSON (a store, a map entry).
    *

@@ -148,12 +148,17 @@ public final class TaskStoreVerticle extends VerticleBase {
           JsonArray out = new JsonArray();
           if (rows != null) {
             for (Row r : rows) {
-              out.add(new JsonObject(r.getString("json")));
+              out.add(shown(r.getString("json")));
             }
           }
           msg.reply(new JsonObject().put("tasks", out));
         })
         .onFailure(err -> new BusError(503, "STORE_UNAVAILABLE", err.getMessage()).failOn(msg));
+  }
+
+  /** @return a stored task ({@link Task#storedJson()}) in the shape the API shows, every field present */
+  private static JsonObject shown(String stored) {
+    return Task.fromJson(new JsonObject(stored)).toJson();
   }
 
   /** @return the SQL list of the states that are (or are not) terminal, e.g. {@code 'PENDING', 'RUNNING'} */
@@ -169,7 +174,7 @@ public final class TaskStoreVerticle extends VerticleBase {
             .execute(Tuple.of(key))
         : db.reader().preparedQuery("SELECT json FROM tasks WHERE id = ?").execute(Tuple.of(msg.body().getString("id"))))
         .onSuccess(rows -> msg.reply(rows.size() == 0 ? new JsonObject()
-            : new JsonObject().put("task", new JsonObject(rows.iterator().next().getString("json")))))
+            : new JsonObject().put("task", shown(rows.iterator().next().getString("json")))))
         .onFailure(err -> new BusError(503, "STORE_UNAVAILABLE", err.getMessage()).failOn(msg));
   }
 
@@ -198,7 +203,7 @@ public final class TaskStoreVerticle extends VerticleBase {
           JsonArray out = new JsonArray();
           long last = -1;
           for (Row r : rows) {
-            out.add(new JsonObject(r.getString("json")));
+            out.add(shown(r.getString("json")));
             last = r.getLong("seq");
           }
           msg.reply(new JsonObject().put("tasks", out).put("nextCursor", out.size() == limit ? last : null));
