@@ -67,6 +67,7 @@ public final class Node {
   private final Deque<String> deployments = new ArrayDeque<>();
   private CheckpointSigner signer;
   private final TermFence fence = new TermFence();
+  private TermFile terms;
   private volatile boolean started;
   private NodeContext context;
   private Vertx vertx;
@@ -114,11 +115,20 @@ public final class Node {
 
     Node node = new Node(cfg, lock);
     node.signer = signer;
+    try {
+      node.terms = TermFile.open(cfg.dataDir(), node.fence);
+    } catch (IOException e) {
+      closeQuietly(lock);
+      return Future.failedFuture(new IllegalStateException("cannot read the term file in "
+          + cfg.dataDir().toAbsolutePath() + ": " + e, e));
+    }
     return node.boot(id, name, startedAt).recover(err -> node.abort().transform(v -> Future.failedFuture(err)));
   }
 
   private Future<Node> boot(String id, String name, long startedAt) {
-    clusterManager = new HazelcastClusterManager(HazelcastSetup.build(cfg, id, name));
+    com.hazelcast.config.Config hzConfig = HazelcastSetup.build(cfg, id, name);
+    hzConfig.getMemberAttributeConfig().setAttribute(HazelcastMembership.ATTR_TERM, String.valueOf(fence.highest()));
+    clusterManager = new HazelcastClusterManager(hzConfig);
     // A message to a node that just died must fail fast, not wait for the default 60 s connect timeout.
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
         .setHost(cfg.cluster().bindHost()).setPort(cfg.cluster().busPort()).setConnectTimeout(2_000));
@@ -297,6 +307,9 @@ public final class Node {
         .onComplete(ar -> {
           if (metrics != null) {
             metrics.close();
+          }
+          if (terms != null) {
+            terms.close();
           }
           closeQuietly(lock);
         });

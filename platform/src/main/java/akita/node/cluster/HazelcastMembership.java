@@ -28,6 +28,8 @@ public final class HazelcastMembership implements Membership {
   public static final String ATTR_NODE_ID = "akita.nodeId";
   /** Member attribute: the node's name. */
   public static final String ATTR_NODE_NAME = "akita.nodeName";
+  /** Member attribute: the highest leadership term the node had seen when it joined (from its data folder). */
+  public static final String ATTR_TERM = "akita.term";
   /** Member attribute: the node's roles, comma-separated. */
   public static final String ATTR_ROLES = "akita.roles";
   /** The cluster-wide map of leadership state. */
@@ -61,6 +63,20 @@ public final class HazelcastMembership implements Membership {
           new HashSet<>(Arrays.asList(roles == null ? new String[0] : roles.split(","))), m.getUuid().equals(local)));
     }
     return out;
+  }
+
+  @Override
+  public long highestTermOfMembers() {
+    long max = 0;
+    for (com.hazelcast.cluster.Member m : hz.getCluster().getMembers()) {
+      try {
+        String t = m.getAttribute(ATTR_TERM);
+        max = t == null ? max : Math.max(max, Long.parseLong(t));
+      } catch (NumberFormatException e) {
+        // not a term: a foreign member
+      }
+    }
+    return max;
   }
 
   @Override

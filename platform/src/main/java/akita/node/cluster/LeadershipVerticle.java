@@ -136,7 +136,7 @@ public final class LeadershipVerticle extends VerticleBase {
 
   private void claim() {
     claiming = true;
-    membership.claimLeadership(node.id(), node.name(), fence.highest())
+    membership.claimLeadership(node.id(), node.name(), Math.max(fence.highest(), membership.highestTermOfMembers()))
         .compose(term -> {
           fence.observe(term);
           claims.merge(node.id(), term, Math::max);

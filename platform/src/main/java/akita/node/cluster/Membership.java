@@ -23,6 +23,15 @@ public interface Membership {
   AutoCloseable onChange(java.util.function.Consumer<Boolean> onChange);
 
   /**
+   * @return the highest leadership term any present member had seen when it joined (kept in its data folder,
+   *     ADR 9): after a whole-cluster restart the shared term is gone, and a new leader's term must still be
+   *     above every term used before; any quorum holds a member that saw the last one
+   */
+  default long highestTermOfMembers() {
+    return 0;
+  }
+
+  /**
    * Atomically advances the cluster's term and records this node as the leader for it. The new term is
    * above both the stored term and {@code floor}, so terms keep growing across a restart of the whole
    * cluster (when Hazelcast's copy is gone but nodes remember the terms they saw).

@@ -10,6 +10,15 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TermFence {
 
   private final AtomicLong highest = new AtomicLong();
+  private volatile java.util.function.LongConsumer onRaise = t -> { };
+
+  /**
+   * @param listener told each time the mark rises, with the new mark (from whichever thread raised it), so that
+   *     it can be kept across restarts
+   */
+  public void onRaise(java.util.function.LongConsumer listener) {
+    this.onRaise = listener;
+  }
 
   /**
    * Records a term seen in the cluster (an election, a leader's announcement).
@@ -17,7 +26,15 @@ public final class TermFence {
    * @param term the term
    */
   public void observe(long term) {
-    highest.accumulateAndGet(term, Math::max);
+    raise(term);
+  }
+
+  private long raise(long term) {
+    long before = highest.getAndAccumulate(term, Math::max);
+    if (term > before) {
+      onRaise.accept(term);
+    }
+    return Math.max(before, term);
   }
 
   /**
@@ -27,8 +44,7 @@ public final class TermFence {
    * @return whether the command may be applied
    */
   public boolean admit(long term) {
-    long seen = highest.accumulateAndGet(term, Math::max);
-    return term >= seen;
+    return term >= raise(term);
   }
 
   /** @return the highest term seen */

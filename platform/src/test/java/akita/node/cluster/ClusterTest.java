@@ -72,6 +72,30 @@ class ClusterTest {
         .filter(o -> "HEALTHY".equals(((JsonObject) o).getString("state"))).count() == healthy;
   }
 
+  /**
+   * Verifies terms keep growing across a restart of the whole cluster even when the node elected first has seen
+   * fewer terms than another: every node keeps the highest term it saw in its data folder, and the leader's
+   * term is above every present member's. Here n1 remembers term 50 and n0, the oldest (so elected), nothing.
+   */
+  @Test
+  void termsKeepGrowingAcrossWholeClusterRestarts() throws Exception {
+    List<Map<ConfigOption, String>> flags = TestNodes.clusterFlags(dir, 2, 2);
+    java.nio.file.Path n1Data = java.nio.file.Path.of(flags.get(1).get(ConfigOption.DATA_DIR));
+    java.nio.file.Files.createDirectories(n1Data);
+    java.nio.file.Files.writeString(n1Data.resolve("term"), "50\n");
+    nodes.add(TestNodes.start(flags.get(0), Map.of()));
+    nodes.add(TestNodes.start(flags.get(1), Map.of()));
+    JsonObject c = await(nodes.get(0), x -> settled(x, 2));
+    assertEquals("n0", c.getJsonObject("leader").getString("name"));
+    assertEquals(51, c.getLong("term"), "above the highest term any member had seen");
+    java.nio.file.Path n0Term = java.nio.file.Path.of(flags.get(0).get(ConfigOption.DATA_DIR)).resolve("term");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!(java.nio.file.Files.exists(n0Term) && java.nio.file.Files.readString(n0Term).trim().equals("51"))) {
+      assertTrue(System.nanoTime() < deadline, "n0 keeps the term it leads with in its data folder");
+      Thread.sleep(50);
+    }
+  }
+
   /** Verifies all three agree on one leader and term, and see each other HEALTHY with capabilities. */
   @Test
   void oneLeaderOneTermEverywhere() throws Exception {
