@@ -202,7 +202,9 @@ final class EventStream {
         JsonObject e = (JsonObject) o;
         if (filter.matches(e)) {
           backlog.add(e);
-        } else if (!replaying && lastSent >= 0) {
+        } else if (!replaying && lastSent >= 0 && backlog.isEmpty()) {
+          // Skipped by the filter: the stream has passed it. Only while nothing earlier waits to be sent, or
+          // that entry would look like a repeat and be dropped.
           lastSent = Math.max(lastSent, e.getLong("seq"));
         }
       }
