@@ -246,6 +246,10 @@ public final class ProcessCluster implements AutoCloseable {
       } catch (Exception e) {
         return nodes.get(i).name() + " does not answer: " + e;
       }
+      if (v.getJsonArray("nodes") == null) {
+        // Not a view: an error while the node starts (a node merged back after a partition restarts, ADR 19).
+        return nodes.get(i).name() + " answers " + v.encode();
+      }
       String states = states(v);
       String all = nodes.stream().map(n -> n.name() + "=HEALTHY").sorted().collect(Collectors.joining(","));
       if (v.getJsonObject("leader") == null || !states.equals(all)) {
