@@ -29,8 +29,10 @@ public final class LedgerAddresses {
 
   /**
    * Local publish, after every commit to this node's ledger (its own appends on the leader, and entries
-   * replicated from the leader elsewhere). Body: {@code {"entries": [entry, ...]}} in seq order, each entry in
-   * the shape of {@link #QUERY}'s. Consumers (the live event stream, metrics) must not block.
+   * replicated from the leader elsewhere). Body: {@code {"entries": [wire entry, ...]}} in seq order, each in the
+   * shape {@link #REPLICATE} describes ({@code time} in epoch ms, {@code data} as JSON text), shared with other
+   * listeners: read it, do not change it. {@link LedgerEntries#publicForm} turns one into the shape of
+   * {@link #QUERY}'s entries. Consumers (the live event stream, metrics) must not block.
    */
   public static final String COMMITTED = "akita.local.ledger.committed";
 
@@ -51,9 +53,17 @@ public final class LedgerAddresses {
    * Publish, cluster-wide, from the leader: {@code {"term", "leaderId", "entries": [wire entry, ...]}} after
    * each commit, and {@code {"term", "leaderId", "headSeq", "headHash"}} every second. A wire entry is {@code
    * {"seq", "time" (epoch ms), "type", "nodeId", "subject", "term", "data" (the JSON text that was hashed),
-   * "prevHash", "hash"}}. Internal to the ledger (ADR 13).
+   * "prevHash", "hash"}}. The body travels as a {@code Buffer} holding that JSON, encoded once for every node, with
+   * the leader and term also in the headers {@link #HEADER_LEADER} and {@link #HEADER_TERM}. Internal to the
+   * ledger (ADR 13).
    */
   public static final String REPLICATE = "akita.ledger.replicate";
+
+  /** Header of a {@link #REPLICATE} message: the leader's node id. */
+  public static final String HEADER_LEADER = "leaderId";
+
+  /** Header of a {@link #REPLICATE} message: the leader's term, in decimal. */
+  public static final String HEADER_TERM = "term";
 
   /**
    * @param nodeId a node

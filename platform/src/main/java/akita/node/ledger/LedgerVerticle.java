@@ -8,6 +8,7 @@ import akita.node.storage.Database;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
@@ -193,7 +194,7 @@ public final class LedgerVerticle extends VerticleBase {
             bus.<JsonObject>localConsumer(LedgerAddresses.PRUNE, this::prune).completion(),
             bus.<JsonObject>localConsumer(LedgerAddresses.RECORDED, this::onRecorded).completion(),
             bus.<JsonObject>localConsumer(ClusterAddresses.LEADER_CHANGED, m -> onLeader(m.body())).completion(),
-            bus.<JsonObject>consumer(LedgerAddresses.REPLICATE, this::onReplicate).completion(),
+            bus.<Buffer>consumer(LedgerAddresses.REPLICATE, this::onReplicate).completion(),
             bus.<JsonObject>consumer(LedgerAddresses.append(nodeId), this::onForwarded).completion(),
             bus.<JsonObject>consumer(LedgerAddresses.range(nodeId), this::onRange).completion(),
             bus.<JsonObject>consumer(LedgerAddresses.head(nodeId), m -> m.reply(head())).completion())))
@@ -517,14 +518,12 @@ public final class LedgerVerticle extends VerticleBase {
     long myTerm = term;
     insert(entries).onComplete(ar -> {
       if (ar.succeeded()) {
-        advance(entries);
+        JsonArray wire = wireOf(entries);
+        advance(entries, wire);
         for (Pending p : batch) {
           remember(p.eid);
         }
-        JsonArray wire = new JsonArray(new ArrayList<>(entries.size()));
-        entries.forEach(e -> wire.add(e.toWire()));
-        vertx.eventBus().publish(LedgerAddresses.REPLICATE, new JsonObject().put("term", myTerm)
-            .put("leaderId", nodeId).put("entries", wire));
+        replicate(myTerm, new JsonObject().put("term", myTerm).put("leaderId", nodeId).put("entries", wire));
       } else {
         LOG.error("ledger append of {} event(s) failed", batch.size(), ar.cause());
       }
@@ -601,11 +600,17 @@ public final class LedgerVerticle extends VerticleBase {
   // ---- replication -------------------------------------------------------------------------------------
 
   /** The leader's replication stream: committed batches, and a heartbeat with its head every second. */
-  private void onReplicate(Message<JsonObject> msg) {
-    JsonObject b = msg.body();
-    String from = b.getString("leaderId");
-    long t = b.getLong("term", 0L);
+  private void onReplicate(Message<Buffer> msg) {
+    String from = msg.headers().get(LedgerAddresses.HEADER_LEADER);
+    long t = parseTerm(msg.headers().get(LedgerAddresses.HEADER_TERM));
     if (from == null || nodeId.equals(from) || t < sourceTerm || leading && ready) {
+      return;
+    }
+    JsonObject b;
+    try {
+      b = new JsonObject(msg.body());
+    } catch (RuntimeException e) {
+      LOG.warn("ledger: unreadable replication message from {} dropped: {}", from, e.getMessage());
       return;
     }
     source = from;
@@ -628,10 +633,18 @@ public final class LedgerVerticle extends VerticleBase {
     kick();
   }
 
+  private static long parseTerm(String header) {
+    try {
+      return header == null ? 0 : Long.parseLong(header);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   private void heartbeat() {
     if (leading && ready) {
-      vertx.eventBus().publish(LedgerAddresses.REPLICATE, new JsonObject().put("term", term).put("leaderId", nodeId)
-          .put("headSeq", lastSeq).put("headHash", lastHash));
+      replicate(term, new JsonObject().put("term", term).put("leaderId", nodeId).put("headSeq", lastSeq)
+          .put("headHash", lastHash));
     } else if (!outbox.isEmpty() || needRepair) {
       kick();
     }
@@ -665,7 +678,7 @@ public final class LedgerVerticle extends VerticleBase {
     busy = true;
     insert(fresh).onComplete(ar -> {
       if (ar.succeeded()) {
-        advance(fresh);
+        advance(fresh, wireOf(fresh));
       } else {
         LOG.error("ledger: storing {} replicated entries failed", fresh.size(), ar.cause());
         needRepair = true;
@@ -736,7 +749,7 @@ public final class LedgerVerticle extends VerticleBase {
               if (problem != null) {
                 step = Future.failedFuture("the entries from " + from + " do not chain: " + problem);
               } else {
-                step = insert(entries).onSuccess(v -> advance(entries));
+                step = insert(entries).onSuccess(v -> advance(entries, wireOf(entries)));
                 if (entries.size() < RANGE_LIMIT) {
                   needRepair = false;
                 }
@@ -857,14 +870,32 @@ public final class LedgerVerticle extends VerticleBase {
         + "?, ?)").executeBatch(rows)).mapEmpty();
   }
 
-  /** Moves the head past committed entries and tells this node's listeners. */
-  private void advance(List<Entry> entries) {
+  /**
+   * Moves the head past committed entries and tells this node's listeners.
+   *
+   * @param wire the entries' wire form ({@link Entry#toWire}), which listeners read without a copy
+   */
+  private void advance(List<Entry> entries, JsonArray wire) {
     Entry last = entries.get(entries.size() - 1);
     lastSeq = last.seq();
     lastHash = last.hash();
-    JsonArray committed = new JsonArray(new ArrayList<>(entries.size()));
-    entries.forEach(e -> committed.add(e.toJson()));
-    vertx.eventBus().publish(LedgerAddresses.COMMITTED, new JsonObject().put("entries", committed), LOCAL);
+    vertx.eventBus().publish(LedgerAddresses.COMMITTED, new JsonObject().put("entries", wire), LOCAL);
+  }
+
+  private static JsonArray wireOf(List<Entry> entries) {
+    JsonArray wire = new JsonArray(new ArrayList<>(entries.size()));
+    entries.forEach(e -> wire.add(e.toWire()));
+    return wire;
+  }
+
+  /**
+   * Publishes to every node's {@link LedgerAddresses#REPLICATE}, encoded once: the event bus would encode a JSON
+   * body again for every node it goes to (and copy it for this node's own consumer). The sender and term ride in
+   * headers, so a receiver drops its own publish and stale ones without decoding them.
+   */
+  private void replicate(long myTerm, JsonObject body) {
+    vertx.eventBus().publish(LedgerAddresses.REPLICATE, body.toBuffer(), new DeliveryOptions()
+        .addHeader(LedgerAddresses.HEADER_LEADER, nodeId).addHeader(LedgerAddresses.HEADER_TERM, Long.toString(myTerm)));
   }
 
   // ---- retention ---------------------------------------------------------------------------------------

@@ -1,7 +1,12 @@
 package akita.node.tasks;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -163,8 +168,20 @@ public final class Task {
     return attempts.isEmpty() ? null : attempts.getJsonObject(attempts.size() - 1);
   }
 
+  /** The last time {@link #iso} formatted: a batch of changes is mostly stamped with the same millisecond. */
+  private record Iso(long ms, String text) {
+  }
+
+  private static volatile Iso lastIso = new Iso(0, Instant.EPOCH.toString());
+
   private static String iso(long ms) {
-    return Instant.ofEpochMilli(ms).toString();
+    Iso last = lastIso;
+    if (last.ms() == ms) {
+      return last.text();
+    }
+    String text = Instant.ofEpochMilli(ms).toString();
+    lastIso = new Iso(ms, text);
+    return text;
   }
 
   // ---- accessors ----------------------------------------------------------------------------------------
@@ -323,15 +340,75 @@ public final class Task {
   private static final Set<String> OMITTED_WHEN_EMPTY = Set.of("requiredCapabilities", "affinity", "antiAffinity",
       "labels", "failedOn", "attemptHistory");
 
+  private static final JsonFactory JSON = new JsonFactory();
+
+  /**
+   * The stored form of the spec, which never changes: encoded once, without its closing brace, for
+   * {@link #storedJson} to continue.
+   */
+  private String storedSpec;
+
   /**
    * @return the task as the map and the mirror keep it: {@link #toJson()} without its null fields and its empty
-   *     lists and label sets, a third smaller for a queued task; {@link #fromJson} reads it back whole
+   *     lists and label sets, a third smaller for a queued task; {@link #fromJson} reads it back whole. Written
+   *     field by field after the spec's form, which is encoded once: the leader stores a task three times.
    */
   public String storedJson() {
-    JsonObject o = toJson();
-    o.getMap().entrySet().removeIf(e -> e.getValue() == null || OMITTED_WHEN_EMPTY.contains(e.getKey())
-        && (e.getValue() instanceof JsonArray a && a.isEmpty() || e.getValue() instanceof JsonObject m && m.isEmpty()));
-    return o.encode();
+    if (storedSpec == null) {
+      JsonObject o = spec.toJson();
+      o.getMap().entrySet().removeIf(e -> omitted(e.getKey(), e.getValue()));
+      String spec = o.encode();
+      storedSpec = spec.substring(0, spec.length() - 1);
+    }
+    StringWriter out = new StringWriter(storedSpec.length() + 384);
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("id", id);
+      g.writeStringField("state", state.name());
+      g.writeNumberField("attempts", attempt);
+      optional(g, "nodeId", nodeId);
+      optional(g, "nodeName", nodeName);
+      optional(g, "result", result);
+      optional(g, "error", error);
+      optional(g, "progress", progress);
+      optional(g, "reason", reason);
+      optional(g, "placement", placement);
+      g.writeStringField("submittedAt", submittedIso);
+      g.writeStringField("updatedAt", iso(updatedAt));
+      if (finishedAt != 0) {
+        g.writeStringField("finishedAt", iso(finishedAt));
+      }
+      g.writeNumberField("term", term);
+      g.writeNumberField("version", version);
+      g.writeNumberField("seq", seq);
+      g.writeNumberField("readyAt", readyAt);
+      if (!failedOn.isEmpty()) {
+        g.writeArrayFieldStart("failedOn");
+        for (String n : failedOn) {
+          g.writeString(n);
+        }
+        g.writeEndArray();
+      }
+      optional(g, "attemptHistory", attempts.isEmpty() ? null : attempts);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("task " + id + " could not be encoded", e); // a StringWriter does not fail
+    }
+    StringBuffer own = out.getBuffer(); // "{...}": continue the spec's form with its fields
+    return new StringBuilder(storedSpec.length() + own.length()).append(storedSpec).append(',')
+        .append(own, 1, own.length()).toString();
+  }
+
+  private static boolean omitted(String field, Object value) {
+    return value == null || OMITTED_WHEN_EMPTY.contains(field)
+        && (value instanceof JsonArray a && a.isEmpty() || value instanceof JsonObject m && m.isEmpty());
+  }
+
+  private static void optional(JsonGenerator g, String field, Object value) throws IOException {
+    if (value != null) {
+      g.writeFieldName(field);
+      JacksonCodec.encodeJson(value, g);
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package akita.node.web;
 
 import akita.node.ledger.LedgerAddresses;
+import akita.node.ledger.LedgerEntries;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
@@ -201,7 +202,7 @@ final class EventStream {
       for (Object o : entries) {
         JsonObject e = (JsonObject) o;
         if (filter.matches(e)) {
-          backlog.add(e);
+          backlog.add(LedgerEntries.publicForm(e));
         } else if (!replaying && lastSent >= 0 && backlog.isEmpty()) {
           // Skipped by the filter: the stream has passed it. Only while nothing earlier waits to be sent, or
           // that entry would look like a repeat and be dropped.

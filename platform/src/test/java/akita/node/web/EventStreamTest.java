@@ -176,15 +176,18 @@ class EventStreamTest {
       } while (!id.equals(e.data().getString("subject")));
       long seq = 1_000_000_000L;
       node.vertx().eventBus().publish(akita.node.ledger.LedgerAddresses.COMMITTED, new JsonObject().put("entries",
-          new io.vertx.core.json.JsonArray()
-              .add(new JsonObject().put("seq", seq).put("type", "TEST_HELD").put("subject", "s").put("data",
-                  new JsonObject()))
-              .add(new JsonObject().put("seq", seq + 1).put("type", "TEST_SKIPPED").put("subject", "s").put("data",
-                  new JsonObject()))));
+          new io.vertx.core.json.JsonArray().add(wireEntry(seq, "TEST_HELD")).add(wireEntry(seq + 1, "TEST_SKIPPED"))));
       Event held = r.next();
       assertEquals("TEST_HELD", held.type());
       assertEquals(seq, held.id());
     }
+  }
+
+  /** @return an entry in the form the ledger publishes its commits in (time in epoch ms, data as JSON text) */
+  private static JsonObject wireEntry(long seq, String type) {
+    return new JsonObject().put("seq", seq).put("time", System.currentTimeMillis()).put("type", type)
+        .put("nodeId", "n").put("subject", "s").put("term", 1L).put("data", "{}").put("prevHash", "0")
+        .put("hash", "1");
   }
 
   /** Verifies a client without a key is refused, a bad filter is a 400, and closed streams are released. */

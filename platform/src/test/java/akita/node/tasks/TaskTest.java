@@ -1,0 +1,62 @@
+package akita.node.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+/** The task record's stored form: what the map and the mirror keep, and what a new leader reads back. */
+class TaskTest {
+
+  private static final long T0 = 1_700_000_000_000L;
+
+  private static Task task(JsonObject spec) {
+    return new Task("t-1", TaskSpec.fromJson(spec, TaskSpec.Limits.DEFAULT, "alice"), T0, 7, 3);
+  }
+
+  /** Verifies a queued task's stored form leaves out its empty and null fields and reads back whole. */
+  @Test
+  void aQueuedTaskIsStoredWithoutEmptyFieldsAndReadsBackWhole() {
+    Task t = task(new JsonObject().put("type", "echo").put("payload", new JsonObject().put("x", "é \"q\"")));
+    JsonObject stored = new JsonObject(t.storedJson());
+    for (String empty : new String[] {"requiredCapabilities", "affinity", "antiAffinity", "labels", "failedOn",
+        "attemptHistory", "nodeId", "result", "error", "finishedAt", "notBefore", "deadline"}) {
+      assertFalse(stored.containsKey(empty), empty + " should be left out: " + stored);
+    }
+    assertEquals("t-1", stored.getString("id"));
+    assertEquals("PENDING", stored.getString("state"));
+    assertEquals("é \"q\"", stored.getJsonObject("payload").getString("x"));
+    assertEquals(t.toJson(), Task.fromJson(stored).toJson());
+  }
+
+  /** Verifies a task with attempts, a failed node, a result and labels survives the stored form unchanged. */
+  @Test
+  void aTaskWithHistoryReadsBackAsItWas() {
+    Task t = task(new JsonObject().put("type", "echo").put("priority", 9).put("labels", new JsonObject()
+        .put("team", "a")).put("requiredCapabilities", new JsonArray().add("gpu")).put("idempotencyKey", "k1"));
+    assertTrue(t.moveTo(TaskState.ASSIGNED, 3, null, T0 + 2));
+    t.assign("n1", "node-1", new JsonObject().put("score", 1.5), 3, T0 + 2);
+    t.attemptEvent("ackedAt", T0 + 3);
+    t.endAttempt("failed", new JsonObject().put("code", "BOOM"), T0 + 4);
+    t.failedOn().add("n1");
+    assertTrue(t.moveTo(TaskState.RETRYING, 4, "retry", T0 + 4));
+    assertTrue(t.moveTo(TaskState.PENDING, 4, null, T0 + 5));
+    assertTrue(t.moveTo(TaskState.ASSIGNED, 4, null, T0 + 6));
+    t.assign("n2", "node-2", null, 4, T0 + 6);
+    assertTrue(t.moveTo(TaskState.RUNNING, 4, null, T0 + 7));
+    t.result(new JsonObject().put("out", new JsonArray().add(1).add("two")));
+    assertTrue(t.moveTo(TaskState.COMPLETED, 4, null, T0 + 8));
+
+    JsonObject stored = new JsonObject(t.storedJson());
+    assertEquals(new JsonArray().add("n1"), stored.getJsonArray("failedOn"));
+    assertEquals(2, stored.getJsonArray("attemptHistory").size());
+    assertEquals("1970-01-01T00:00:00Z".length() + 4, stored.getString("finishedAt").length());
+    assertEquals(t.toJson(), Task.fromJson(stored).toJson());
+    // Stored again after a change, the spec's part is reused and the rest follows the change.
+    t.reason("kept");
+    assertEquals("kept", new JsonObject(t.storedJson()).getString("reason"));
+  }
+}
