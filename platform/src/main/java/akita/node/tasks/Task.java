@@ -6,7 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.JacksonCodec;
 import java.io.IOException;
-import java.io.StringWriter;
+import java.io.Writer;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -21,8 +21,6 @@ public final class Task {
   private final String id;
   private final TaskSpec spec;
   private final long submittedAt;
-  /** {@link #submittedAt} as ISO-8601, formatted once: every stored copy and answer carries it. */
-  private final String submittedIso;
   private final long seq;
   private TaskState state = TaskState.PENDING;
   private int attempt;
@@ -39,10 +37,12 @@ public final class Task {
   private long version;
   /** Earliest time the task may be placed (notBefore, or the end of a retry backoff). */
   private long readyAt;
-  private final Set<String> failedOn = new LinkedHashSet<>();
+  /** Nodes an attempt failed on, created with the first: most tasks never fail, and a million may wait queued. */
+  private Set<String> failedOn;
   /** The time the queue orders this task by: its submit time, or a later one under fair share. */
   private long queueTime;
-  private final JsonArray attempts = new JsonArray();
+  /** The attempts' history, created with the first attempt. */
+  private JsonArray attempts;
   /** Whether the task waits in the leader's queue (kept by {@link TaskQueue}, so it is never there twice). */
   boolean queued;
   /** When the leader gives up on the current attempt if no report ends it (not stored: reset on take-over). */
@@ -63,7 +63,6 @@ public final class Task {
     this.id = id;
     this.spec = spec;
     this.submittedAt = submittedAt;
-    this.submittedIso = iso(submittedAt);
     this.seq = seq;
     this.term = term;
     this.updatedAt = submittedAt;
@@ -102,6 +101,9 @@ public final class Task {
     nodeId = node;
     nodeName = name;
     this.placement = placement;
+    if (attempts == null) {
+      attempts = new JsonArray();
+    }
     attempts.add(new JsonObject().put("attempt", attempt).put("nodeId", node).put("nodeName", name)
         .put("assignedAt", iso(now)).put("term", term));
   }
@@ -124,7 +126,7 @@ public final class Task {
       }
     }
     if (err != null && nodeId != null) {
-      failedOn.add(nodeId);
+      failedOn(nodeId);
     }
   }
 
@@ -142,7 +144,7 @@ public final class Task {
     if (current != null && current.getInteger("attempt", 0) != number && !current.containsKey("outcome")) {
       current.put("endedAt", iso(now)).put("outcome", "SUPERSEDED");
     }
-    for (int i = attempts.size() - 1; i >= 0; i--) {
+    for (int i = attempts == null ? -1 : attempts.size() - 1; i >= 0; i--) {
       JsonObject a = attempts.getJsonObject(i);
       if (a.getInteger("attempt", 0) == number) {
         a.put("endedAt", iso(now)).put("outcome", "COMPLETED").put("lateResult", true);
@@ -165,7 +167,7 @@ public final class Task {
   }
 
   private JsonObject currentAttempt() {
-    return attempts.isEmpty() ? null : attempts.getJsonObject(attempts.size() - 1);
+    return attempts == null || attempts.isEmpty() ? null : attempts.getJsonObject(attempts.size() - 1);
   }
 
   /** The last time {@link #iso} formatted: a batch of changes is mostly stamped with the same millisecond. */
@@ -255,7 +257,15 @@ public final class Task {
   }
 
   public Set<String> failedOn() {
-    return failedOn;
+    return failedOn == null ? Set.of() : failedOn;
+  }
+
+  /** Adds a node the task failed on. */
+  void failedOn(String node) {
+    if (failedOn == null) {
+      failedOn = new LinkedHashSet<>();
+    }
+    failedOn.add(node);
   }
 
   void result(JsonObject r) {
@@ -324,15 +334,15 @@ public final class Task {
         .put("progress", progress)
         .put("reason", reason)
         .put("placement", placement)
-        .put("submittedAt", submittedIso)
+        .put("submittedAt", iso(submittedAt))
         .put("updatedAt", iso(updatedAt))
         .put("finishedAt", finishedAt == 0 ? null : iso(finishedAt))
         .put("term", term)
         .put("version", version)
         .put("seq", seq)
         .put("readyAt", readyAt)
-        .put("failedOn", new JsonArray(new java.util.ArrayList<>(failedOn)))
-        .put("attemptHistory", attempts.copy());
+        .put("failedOn", new JsonArray(new java.util.ArrayList<>(failedOn())))
+        .put("attemptHistory", attempts == null ? new JsonArray() : attempts.copy());
     return o;
   }
 
@@ -354,18 +364,25 @@ public final class Task {
    *     field by field after the spec's form, which is encoded once: the leader stores a task three times.
    */
   public String storedJson() {
-    if (storedSpec == null) {
+    String specPart = storedSpec;
+    if (specPart == null) {
       JsonObject o = spec.toJson();
-      o.getMap().entrySet().removeIf(e -> omitted(e.getKey(), e.getValue()));
-      String spec = o.encode();
-      storedSpec = spec.substring(0, spec.length() - 1);
+      o.getMap().entrySet().removeIf(e -> omitted(e.getKey(), e.getValue())
+          || e.getKey().equals("priority") && spec.priority() == 0);
+      String encoded = o.encode();
+      specPart = encoded.substring(0, encoded.length() - 1);
     }
-    StringWriter out = new StringWriter(storedSpec.length() + 384);
-    try (JsonGenerator g = JSON.createGenerator(out)) {
+    // Kept while an attempt is on (stored at assignment and again at its end), not while the task waits queued
+    // (a million may) nor once it has ended.
+    storedSpec = state == TaskState.PENDING || state.terminal() ? null : specPart;
+    StringBuilder out = new StringBuilder(specPart.length() + 384).append(specPart);
+    try (JsonGenerator g = JSON.createGenerator(new Appender(out))) {
       g.writeStartObject();
       g.writeStringField("id", id);
       g.writeStringField("state", state.name());
-      g.writeNumberField("attempts", attempt);
+      if (attempt != 0) {
+        g.writeNumberField("attempts", attempt);
+      }
       optional(g, "nodeId", nodeId);
       optional(g, "nodeName", nodeName);
       optional(g, "result", result);
@@ -373,30 +390,62 @@ public final class Task {
       optional(g, "progress", progress);
       optional(g, "reason", reason);
       optional(g, "placement", placement);
-      g.writeStringField("submittedAt", submittedIso);
-      g.writeStringField("updatedAt", iso(updatedAt));
+      g.writeStringField("submittedAt", iso(submittedAt));
+      if (updatedAt != submittedAt) {
+        g.writeStringField("updatedAt", iso(updatedAt));
+      }
       if (finishedAt != 0) {
         g.writeStringField("finishedAt", iso(finishedAt));
       }
       g.writeNumberField("term", term);
-      g.writeNumberField("version", version);
+      if (version != 1) {
+        g.writeNumberField("version", version);
+      }
       g.writeNumberField("seq", seq);
-      g.writeNumberField("readyAt", readyAt);
-      if (!failedOn.isEmpty()) {
+      if (readyAt != 0) {
+        g.writeNumberField("readyAt", readyAt);
+      }
+      if (failedOn != null && !failedOn.isEmpty()) {
         g.writeArrayFieldStart("failedOn");
         for (String n : failedOn) {
           g.writeString(n);
         }
         g.writeEndArray();
       }
-      optional(g, "attemptHistory", attempts.isEmpty() ? null : attempts);
+      optional(g, "attemptHistory", attempts == null || attempts.isEmpty() ? null : attempts);
       g.writeEndObject();
     } catch (IOException e) {
       throw new IllegalStateException("task " + id + " could not be encoded", e); // a StringWriter does not fail
     }
-    StringBuffer own = out.getBuffer(); // "{...}": continue the spec's form with its fields
-    return new StringBuilder(storedSpec.length() + own.length()).append(storedSpec).append(',')
-        .append(own, 1, own.length()).toString();
+    out.setCharAt(specPart.length(), ','); // the generator opened an object: continue the spec's instead
+    return out.toString();
+  }
+
+  /** A writer onto a {@link StringBuilder}: the JDK's {@code StringWriter} synchronizes every call. */
+  private static final class Appender extends Writer {
+    private final StringBuilder to;
+
+    Appender(StringBuilder to) {
+      this.to = to;
+    }
+
+    @Override
+    public void write(char[] chars, int off, int len) {
+      to.append(chars, off, len);
+    }
+
+    @Override
+    public void write(String str, int off, int len) {
+      to.append(str, off, off + len);
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+    }
   }
 
   private static boolean omitted(String field, Object value) {
@@ -438,12 +487,16 @@ public final class Task {
     t.progress = o.getJsonObject("progress");
     t.reason = o.getString("reason");
     t.placement = o.getJsonObject("placement");
-    t.updatedAt = Instant.parse(o.getString("updatedAt")).toEpochMilli();
+    t.updatedAt = o.getString("updatedAt") == null ? t.submittedAt : Instant.parse(o.getString("updatedAt"))
+        .toEpochMilli();
     t.finishedAt = o.getString("finishedAt") == null ? 0 : Instant.parse(o.getString("finishedAt")).toEpochMilli();
     t.version = o.getLong("version", 1L);
     t.readyAt = o.getLong("readyAt", 0L);
-    o.getJsonArray("failedOn", new JsonArray()).forEach(n -> t.failedOn.add(String.valueOf(n)));
-    o.getJsonArray("attemptHistory", new JsonArray()).forEach(a -> t.attempts.add(a));
+    o.getJsonArray("failedOn", new JsonArray()).forEach(n -> t.failedOn(String.valueOf(n)));
+    JsonArray history = o.getJsonArray("attemptHistory");
+    if (history != null && !history.isEmpty()) {
+      t.attempts = history.copy();
+    }
     t.reported = t.state; // a stored task: its state was reported by the leader that stored it
     return t;
   }

@@ -85,7 +85,9 @@ public record TaskSpec(String type, JsonObject payload, int priority, List<Strin
     } else {
       throw new TaskValidationException("payload", "'payload' must be a JSON object");
     }
-    int payloadBytes = payload.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    // Measured at the door; the leader, whose limit is none, does not encode every payload again.
+    int payloadBytes = limits.maxPayloadBytes() == Long.MAX_VALUE || payload.isEmpty() ? 0
+        : payload.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     if (payloadBytes > limits.maxPayloadBytes()) {
       throw new TaskValidationException("payload", "'payload' is " + payloadBytes + " bytes; the limit is "
           + limits.maxPayloadBytes());
@@ -110,8 +112,31 @@ public record TaskSpec(String type, JsonObject payload, int priority, List<Strin
       throw new TaskValidationException("notify", "'notify' must be an event-bus address of letters, digits and "
           + "'._:-' that is not one of the node's own (akita.*, except akita.tasks.client.*)");
     }
-    return new TaskSpec(type, payload, priority, caps, maxAttempts, timeoutMs, ackTimeoutMs, key, notBefore,
-        deadline, affinity, antiAffinity, labels, submitter == null ? defaultSubmitter : submitter, notify);
+    return new TaskSpec(canonical(type), payload, priority, caps, maxAttempts, timeoutMs, ackTimeoutMs, key,
+        notBefore, deadline, affinity, antiAffinity, labels, canonical(submitter == null ? defaultSubmitter
+        : submitter), canonical(notify));
+  }
+
+  /** One instance of each of the few types, submitters and notify addresses that many tasks repeat. */
+  private static final Map<String, String> CANONICAL = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int CANONICAL_MAX = 4_096;
+
+  /**
+   * @return an equal string shared by every task that names it (until {@value #CANONICAL_MAX} are known): a
+   *     million queued tasks would otherwise hold a million copies of "noop"
+   */
+  private static String canonical(String s) {
+    if (s == null) {
+      return null;
+    }
+    String known = CANONICAL.get(s);
+    if (known != null) {
+      return known;
+    }
+    if (CANONICAL.size() < CANONICAL_MAX) {
+      known = CANONICAL.putIfAbsent(s, s);
+    }
+    return known == null ? s : known;
   }
 
   private static long integer(JsonObject o, String field, long dflt, long min, long max) {

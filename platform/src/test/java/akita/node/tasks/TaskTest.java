@@ -41,7 +41,7 @@ class TaskTest {
     t.assign("n1", "node-1", new JsonObject().put("score", 1.5), 3, T0 + 2);
     t.attemptEvent("ackedAt", T0 + 3);
     t.endAttempt("failed", new JsonObject().put("code", "BOOM"), T0 + 4);
-    t.failedOn().add("n1");
+    t.failedOn("n1");
     assertTrue(t.moveTo(TaskState.RETRYING, 4, "retry", T0 + 4));
     assertTrue(t.moveTo(TaskState.PENDING, 4, null, T0 + 5));
     assertTrue(t.moveTo(TaskState.ASSIGNED, 4, null, T0 + 6));
