@@ -50,12 +50,11 @@ public final class LedgerAddresses {
   public static final String PRUNE = "akita.ledger.prune";
 
   /**
-   * Publish, cluster-wide, from the leader: {@code {"term", "leaderId", "entries": [wire entry, ...]}} after
-   * each commit, and {@code {"term", "leaderId", "headSeq", "headHash"}} every second. A wire entry is {@code
-   * {"seq", "time" (epoch ms), "type", "nodeId", "subject", "term", "data" (the JSON text that was hashed),
-   * "prevHash", "hash"}}. The body travels as a {@code Buffer} holding that JSON, encoded once for every node, with
-   * the leader and term also in the headers {@link #HEADER_LEADER} and {@link #HEADER_TERM}. Internal to the
-   * ledger (ADR 13).
+   * Publish, cluster-wide, from the leader: the entries of each commit, and its head (seq and hash) every second,
+   * as a {@code Buffer} in the binary form {@code Replication} describes, written once for every node, with the
+   * leader and its term in the headers {@link #HEADER_LEADER} and {@link #HEADER_TERM}. A wire entry (the form
+   * {@link #COMMITTED} carries) is {@code {"seq", "time" (epoch ms), "type", "nodeId", "subject", "term", "data"
+   * (the JSON text that was hashed), "prevHash", "hash"}}. Internal to the ledger (ADR 13).
    */
   public static final String REPLICATE = "akita.ledger.replicate";
 

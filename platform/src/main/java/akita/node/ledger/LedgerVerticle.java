@@ -523,7 +523,7 @@ public final class LedgerVerticle extends VerticleBase {
         for (Pending p : batch) {
           remember(p.eid);
         }
-        replicate(myTerm, new JsonObject().put("term", myTerm).put("leaderId", nodeId).put("entries", wire));
+        replicate(myTerm, Replication.batch(entries));
       } else {
         LOG.error("ledger append of {} event(s) failed", batch.size(), ar.cause());
       }
@@ -606,28 +606,23 @@ public final class LedgerVerticle extends VerticleBase {
     if (from == null || nodeId.equals(from) || t < sourceTerm || leading && ready) {
       return;
     }
-    JsonObject b;
+    Replication.Message m;
     try {
-      b = new JsonObject(msg.body());
-    } catch (RuntimeException e) {
+      m = Replication.read(msg.body());
+    } catch (IllegalArgumentException e) {
       LOG.warn("ledger: unreadable replication message from {} dropped: {}", from, e.getMessage());
       return;
     }
     source = from;
     sourceTerm = t;
-    JsonArray entries = b.getJsonArray("entries");
-    if (entries != null) {
+    if (m.entries() != null) {
       if (inbound.size() >= MAX_INBOUND) {
         inbound.clear(); // too far behind: fetch instead
         needRepair = true;
-      } else {
-        List<Entry> batch = new ArrayList<>(entries.size());
-        for (int i = 0; i < entries.size(); i++) {
-          batch.add(Entry.fromWire(entries.getJsonObject(i)));
-        }
-        inbound.add(batch);
+      } else if (!m.entries().isEmpty()) {
+        inbound.add(m.entries());
       }
-    } else if (b.getLong("headSeq", 0L) != lastSeq || !lastHash.equals(b.getString("headHash"))) {
+    } else if (m.headSeq() != lastSeq || !lastHash.equals(m.headHash())) {
       needRepair = true;
     }
     kick();
@@ -643,8 +638,7 @@ public final class LedgerVerticle extends VerticleBase {
 
   private void heartbeat() {
     if (leading && ready) {
-      replicate(term, new JsonObject().put("term", term).put("leaderId", nodeId).put("headSeq", lastSeq)
-          .put("headHash", lastHash));
+      replicate(term, Replication.head(lastSeq, lastHash));
     } else if (!outbox.isEmpty() || needRepair) {
       kick();
     }
@@ -889,12 +883,12 @@ public final class LedgerVerticle extends VerticleBase {
   }
 
   /**
-   * Publishes to every node's {@link LedgerAddresses#REPLICATE}, encoded once: the event bus would encode a JSON
-   * body again for every node it goes to (and copy it for this node's own consumer). The sender and term ride in
-   * headers, so a receiver drops its own publish and stale ones without decoding them.
+   * Publishes to every node's {@link LedgerAddresses#REPLICATE}, encoded once ({@link Replication}): the event
+   * bus would encode a JSON body again for every node it goes to (and copy it for this node's own consumer). The
+   * sender and term ride in headers, so a receiver drops its own publish and stale ones without decoding them.
    */
-  private void replicate(long myTerm, JsonObject body) {
-    vertx.eventBus().publish(LedgerAddresses.REPLICATE, body.toBuffer(), new DeliveryOptions()
+  private void replicate(long myTerm, Buffer body) {
+    vertx.eventBus().publish(LedgerAddresses.REPLICATE, body, new DeliveryOptions()
         .addHeader(LedgerAddresses.HEADER_LEADER, nodeId).addHeader(LedgerAddresses.HEADER_TERM, Long.toString(myTerm)));
   }
 
