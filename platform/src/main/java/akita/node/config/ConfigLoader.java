@@ -118,6 +118,7 @@ public final class ConfigLoader {
     long quantumMs = longIn(ConfigOption.FAIR_SHARE_QUANTUM_MS, 0, 60_000, "a duration in milliseconds");
     long retentionMs = longIn(ConfigOption.TASK_RETENTION_MS, 1_000, 30L * 24 * 3_600_000,
         "a duration in milliseconds");
+    int retentionMax = intIn(ConfigOption.TASK_RETENTION_MAX, 0, 10_000_000, "a number of finished tasks");
     Map<String, Double> weights = weights();
 
     NodeConfig.Api api = new NodeConfig.Api(
@@ -157,7 +158,7 @@ public final class ConfigLoader {
         longIn(ConfigOption.RESOURCES_INTERVAL_MS, 100, 3_600_000, "a duration in milliseconds"),
         intIn(ConfigOption.RESOURCES_HISTORY, 1, 10_000, "a number of samples"));
     return new NodeConfig(nodeName, clusterName, capabilities, roles, expected, slots, prefetch, health, agingMs,
-        quantumMs, retentionMs, weights, api, cluster, dataDir, pluginsDir, scanMs, shutdownMs, ledger, new NodeConfig.Log(f.equals("json"), l),
+        quantumMs, retentionMs, retentionMax, weights, api, cluster, dataDir, pluginsDir, scanMs, shutdownMs, ledger, new NodeConfig.Log(f.equals("json"), l),
         resources, filePath);
   }
 

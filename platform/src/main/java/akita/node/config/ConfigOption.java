@@ -72,6 +72,9 @@ public enum ConfigOption {
   TASK_RETENTION_MS("taskRetentionMs", "--task-retention-ms", "AKITA_TASK_RETENTION_MS", "MS", "3600000",
       "Finished tasks stay in the leader's memory and the cluster map this long, then only in the SQLite "
           + "mirror (still readable, and their idempotency keys still honoured)."),
+  TASK_RETENTION_MAX("taskRetentionMax", "--task-retention-max", "AKITA_TASK_RETENTION_MAX", "N", "50000",
+      "At most this many finished tasks stay in the leader's memory and the cluster map (the oldest leave first, "
+          + "to the SQLite mirror), whatever --task-retention-ms says: bounds the leader's memory under load."),
   LEDGER_MAX_AGE_MS("ledgerMaxAgeMs", "--ledger-max-age-ms", "AKITA_LEDGER_MAX_AGE_MS", "MS", "0",
       "Ledger entries older than this are pruned, leaving a signed checkpoint (0: keep them all)."),
   LEDGER_MAX_ENTRIES("ledgerMaxEntries", "--ledger-max-entries", "AKITA_LEDGER_MAX_ENTRIES", "N", "0",

@@ -19,6 +19,7 @@ import java.util.Set;
  * @param agingMs waiting time per priority level gained in the queue
  * @param fairShareQuantumMs per-submitter spacing in queue time (0: off)
  * @param taskRetentionMs how long finished tasks stay in the leader's memory and the cluster map
+ * @param taskRetentionMax how many finished tasks stay there at most
  * @param placementWeights weights of the placement score by name (rtt, load, queue, reliability, cpu, affinity)
  * @param api the HTTP API's settings
  * @param cluster the cluster network's settings
@@ -43,6 +44,7 @@ public record NodeConfig(
     long agingMs,
     long fairShareQuantumMs,
     long taskRetentionMs,
+    int taskRetentionMax,
     java.util.Map<String, Double> placementWeights,
     Api api,
     Cluster cluster,

@@ -400,9 +400,25 @@ public final class LedgerVerticle extends VerticleBase {
   }
 
   /** @return what is wrong with an event, {@code null} if nothing */
+  /** Types already found valid: the same few repeat in every batch. */
+  private static final java.util.Set<String> VALID_TYPES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private static boolean validType(String type) {
+    if (VALID_TYPES.contains(type)) {
+      return true;
+    }
+    if (!TYPE.matcher(type).matches()) {
+      return false;
+    }
+    if (VALID_TYPES.size() < 1_024) {
+      VALID_TYPES.add(type);
+    }
+    return true;
+  }
+
   private static String problem(JsonObject e) {
     String type = e.getValue("type") instanceof String s ? s : null;
-    if (type == null || !TYPE.matcher(type).matches()) {
+    if (type == null || !validType(type)) {
       return "an event needs a 'type' in UPPER_SNAKE case";
     }
     Object subject = e.getValue("subject");
@@ -521,7 +537,9 @@ public final class LedgerVerticle extends VerticleBase {
         JsonArray wire = wireOf(entries);
         advance(entries, wire);
         for (Pending p : batch) {
-          remember(p.eid);
+          if (!nodeId.equals(p.origin)) {
+            remember(p.eid); // only forwarded events can come again; this node's own are committed once
+          }
         }
         replicate(myTerm, Replication.batch(entries));
       } else {

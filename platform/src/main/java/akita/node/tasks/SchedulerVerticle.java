@@ -63,14 +63,15 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final long RECOVERY_WAIT_MS = 10_000;
   /** ... and when some mirror has: the missing members' mirrors may hold the newest copies of acknowledged tasks. */
   private static final long RECOVERY_WAIT_MAX_MS = 90_000;
-  private static final int EVICT_MAX = 5_000;
+  private static final int EVICT_MAX = 50_000;
   private static final long QUARANTINE_MS = 60_000;
   private static final int QUARANTINE_FAILURES = 5;
   private static final long FAILURE_WINDOW_MS = 60_000;
 
   /** Settings, from the node's configuration. */
   public record Settings(long agingMs, long fairShareQuantumMs, Placement.Weights weights, long retryBaseMs,
-      long retryMaxMs, int expectedMembers, long suspectAfterMs, long offlineAfterMs, long retentionMs) {
+      long retryMaxMs, int expectedMembers, long suspectAfterMs, long offlineAfterMs, long retentionMs,
+      int retentionMax) {
     /**
      * @param cfg the node's configuration
      * @return the scheduler settings it implies
@@ -80,7 +81,7 @@ public final class SchedulerVerticle extends VerticleBase {
       return new Settings(cfg.agingMs(), cfg.fairShareQuantumMs(), new Placement.Weights(w.get("rtt"),
           w.get("load"), w.get("queue"), w.get("reliability"), w.get("cpu"), w.get("affinity")), 200, 30_000,
           cfg.expectedMembers(), cfg.health().suspectAfterMs(), cfg.health().offlineAfterMs(),
-          cfg.taskRetentionMs());
+          cfg.taskRetentionMs(), cfg.taskRetentionMax());
     }
   }
 
@@ -1230,29 +1231,39 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   /**
-   * Forgets tasks that ended more than the retention time ago: they leave memory and the cluster map (at most
-   * {@value #EVICT_MAX} a second, so a backlog drains without a burst) and stay in the SQLite mirror, where
-   * reads, lists and idempotency keys still find them.
+   * Forgets tasks that ended more than the retention time ago, and the oldest finished tasks beyond the retention
+   * count: they leave memory and the cluster map (at most {@value #EVICT_MAX} a second, removed from the map in
+   * one batch) and stay in the SQLite mirror, where reads, lists and idempotency keys still find them.
    */
   private void evict(long now) {
     long before = now - settings.retentionMs();
-    int n = 0;
-    while (n < EVICT_MAX && !finished.isEmpty() && finished.peekFirst().finishedAt() < before) {
-      Task t = finished.pollFirst();
-      if (tasks.get(t.id()) != t || dirty.contains(t.id())) {
-        continue; // replaced, or not stored yet
+    Set<String> gone = new HashSet<>();
+    while (gone.size() < EVICT_MAX && !finished.isEmpty()
+        && (finished.peekFirst().finishedAt() < before || finished.size() > settings.retentionMax())) {
+      Task t = finished.peekFirst();
+      if (tasks.get(t.id()) != t) {
+        finished.pollFirst(); // replaced by a newer copy, which has an entry of its own
+        continue;
       }
+      if (dirty.contains(t.id())) {
+        break; // not stored yet: its time comes at the next pass
+      }
+      finished.pollFirst();
       tasks.remove(t.id());
       counts.merge(t.state(), -1, Integer::sum);
       String key = t.spec().idempotencyKey();
       if (key != null && t.id().equals(byKey.get(key))) {
         byKey.remove(key);
       }
-      map.deleteAsync(t.id());
-      n++;
+      gone.add(t.id());
     }
-    if (n > 0) {
-      LOG.debug("evicted {} finished task(s) from memory and the task map", n);
+    if (!gone.isEmpty()) {
+      map.submitToKeys(gone, new TaskMapRemoval()).whenComplete((r, err) -> {
+        if (err != null) {
+          LOG.warn("{} evicted task(s) not removed from the task map: {}", gone.size(), err.getMessage());
+        }
+      });
+      LOG.debug("evicted {} finished task(s) from memory and the task map", gone.size());
     }
   }
 

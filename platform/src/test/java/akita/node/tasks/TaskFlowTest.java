@@ -1,6 +1,7 @@
 package akita.node.tasks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -195,6 +196,33 @@ class TaskFlowTest {
     // A new key still creates a task.
     assertEquals(202, Http.post(api() + "/tasks", t.copy().put("idempotencyKey", "fresh").encode(),
         "Content-Type", "application/json").status());
+  }
+
+  /**
+   * Verifies the retention count: beyond it the oldest finished tasks leave memory and the cluster map (long
+   * before their retention time), yet every one stays readable.
+   */
+  @Test
+  void finishedTasksBeyondTheRetentionCountAreEvicted() throws Exception {
+    Node n = node("solo", "TASK_RETENTION_MAX", "2");
+    awaitLeader();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      ids.add(submit(new JsonObject().put("type", "echo")).getString("id"));
+    }
+    for (String id : ids) {
+      awaitState(id, "COMPLETED");
+    }
+    var map = n.hazelcast().getMap(SchedulerVerticle.TASK_MAP);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (map.size() > 2) {
+      assertTrue(System.nanoTime() < deadline, "finished tasks beyond the count stayed in the map: " + map.size());
+      Thread.sleep(50);
+    }
+    assertFalse(map.containsKey(ids.get(0)), "the oldest finished task should have left first");
+    for (String id : ids) {
+      assertEquals("COMPLETED", get(id).getString("state"));
+    }
   }
 
   /**
