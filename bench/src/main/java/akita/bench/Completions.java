@@ -1,5 +1,7 @@
 package akita.bench;
 
+import akita.api.client.JsonTextCodec;
+import akita.api.client.TaskClient;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -32,7 +34,8 @@ final class Completions {
   private final int tasks;
   private final Clock clock;
   private final boolean startTimes;
-  private final String address = "akita.tasks.client.bench-" + UUID.randomUUID();
+  /** Under the prefix that takes ended tasks as the leader stored them (JSON text), as a TaskClient's does. */
+  private final String address = TaskClient.TEXT_NOTIFY_PREFIX + "bench-" + UUID.randomUUID();
   private final BitSet seen = new BitSet();
   private final Histogram result = Latency.histogram();
   private final Histogram start = Latency.histogram();
@@ -82,6 +85,7 @@ final class Completions {
   /** @return completed once the consumer is registered across the cluster */
   Future<Void> listen() {
     Promise<Void> p = Promise.promise();
+    JsonTextCodec.register(vertx);
     context.runOnContext(v -> {
       consumer = vertx.eventBus().consumer(address, this::onMessage);
       consumer.completion().onComplete(p);

@@ -1,5 +1,7 @@
 package akita.node.tasks;
 
+import akita.api.client.JsonTextCodec;
+import akita.api.client.TaskClient;
 import akita.node.NodeContext;
 import akita.node.bus.BusError;
 import akita.node.bus.LocalCodec;
@@ -16,6 +18,7 @@ import com.hazelcast.map.IMap;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -59,6 +62,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final DeliveryOptions LOCAL = LocalCodec.LOCAL;
   private static final DeliveryOptions LEDGER_DELIVERY = LocalCodec.local(60_000);
   private static final DeliveryOptions MIRROR_DELIVERY = LocalCodec.local(30_000);
+  private static final DeliveryOptions NOTIFY_TEXT = new DeliveryOptions().setCodecName(JsonTextCodec.NAME);
   /** After a whole-cluster restart: how long recovery waits for every expected member when no mirror has data. */
   private static final long RECOVERY_WAIT_MS = 10_000;
   /** ... and when some mirror has: the missing members' mirrors may hold the newest copies of acknowledged tasks. */
@@ -151,6 +155,7 @@ public final class SchedulerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     LocalCodec.register(vertx);
+    JsonTextCodec.register(vertx);
     var bus = vertx.eventBus();
     bus.<JsonObject>localConsumer(ClusterAddresses.LEADER_CHANGED, m -> onLeaderChanged(m.body()));
     return bus.<JsonObject>request(ClusterAddresses.LEADER_STATE, new JsonObject())
@@ -1161,7 +1166,8 @@ public final class SchedulerVerticle extends VerticleBase {
    * Reports stored state changes: to the ledger (one batch), to this node's metrics, to the cluster's
    * {@link TaskAddresses#EVENTS} listeners (one message), and finished tasks to their submitters.
    */
-  private void report(List<JsonObject> stored, Map<String, List<String>> notify, long myTerm) {
+  private void report(List<JsonObject> stored, Map<String, List<String>> notify, Map<String, String> storedJson,
+      long myTerm) {
     var bus = vertx.eventBus();
     if (!stored.isEmpty()) {
       JsonArray events = new JsonArray(new ArrayList<>(stored));
@@ -1178,6 +1184,10 @@ public final class SchedulerVerticle extends VerticleBase {
       bus.publish(TaskAddresses.EVENTS, new JsonObject().put("events", events));
     }
     notify.forEach((address, ids) -> {
+      if (address.startsWith(TaskClient.TEXT_NOTIFY_PREFIX)) {
+        notifyClient(address, ids, storedJson);
+        return;
+      }
       JsonArray ended = new JsonArray(new ArrayList<>(ids.size()));
       for (String id : ids) {
         Task t = tasks.get(id);
@@ -1187,6 +1197,28 @@ public final class SchedulerVerticle extends VerticleBase {
       }
       bus.send(address, new JsonObject().put("tasks", ended));
     });
+  }
+
+  /**
+   * Sends ended tasks to a {@link TaskClient}'s notify address as the text just stored ({@link JsonTextCodec}):
+   * the client reads the same JSON, and the leader does not build and encode each task again.
+   */
+  private void notifyClient(String address, List<String> ids, Map<String, String> storedJson) {
+    StringBuilder text = new StringBuilder(ids.size() * 768).append("{\"tasks\":[");
+    int n = 0;
+    for (String id : ids) {
+      Task t = tasks.get(id);
+      String json = storedJson.get(id);
+      if (json == null && t != null) {
+        json = t.storedJson();
+      }
+      if (json != null) {
+        text.append(n++ == 0 ? "" : ",").append(json);
+      }
+    }
+    if (n > 0) {
+      vertx.eventBus().send(address, Buffer.buffer(text.append("]}").toString()), NOTIFY_TEXT);
+    }
   }
 
   /**
@@ -1378,7 +1410,7 @@ public final class SchedulerVerticle extends VerticleBase {
           notifying.forEach((a, l) -> notifications.computeIfAbsent(a, x -> new ArrayList<>()).addAll(l));
         }
       } else if (term == myTerm) {
-        report(storing, notifying, myTerm);
+        report(storing, notifying, entries, myTerm);
       }
       completeWaiters(waiting, ar.failed() ? ar.cause() : null);
       if (!dirty.isEmpty() && !flushing) {

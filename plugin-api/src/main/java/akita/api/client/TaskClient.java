@@ -85,6 +85,13 @@ public final class TaskClient {
    */
   public static final String NOTIFY_PREFIX = "akita.tasks.client.";
 
+  /**
+   * The prefix of notify addresses that take ended tasks as JSON text ({@link JsonTextCodec}): the leader sends
+   * them the tasks as it stored them, without encoding them again, and the receiving Vert.x must have the codec
+   * registered. {@link #submit} uses an address under it; any other address gets a plain {@code JsonObject}.
+   */
+  public static final String TEXT_NOTIFY_PREFIX = NOTIFY_PREFIX + "text.";
+
   /** The states in which a task has ended and never changes again. */
   public static final Set<String> TERMINAL_STATES = Set.of("COMPLETED", "FAILED", "CANCELLED");
 
@@ -106,7 +113,7 @@ public final class TaskClient {
 
   private final Vertx vertx;
   private final long requestTimeoutMs;
-  private final String notifyAddress = NOTIFY_PREFIX + UUID.randomUUID();
+  private final String notifyAddress = TEXT_NOTIFY_PREFIX + UUID.randomUUID();
   private final Object lock = new Object();
   /** Guarded by {@link #lock}: the notify consumer, once registering. */
   private MessageConsumer<JsonObject> notifyConsumer;
@@ -149,6 +156,7 @@ public final class TaskClient {
     if (requestTimeoutMs <= 0) {
       throw new IllegalArgumentException("the request timeout must be positive, not " + requestTimeout);
     }
+    JsonTextCodec.register(vertx); // the leader sends ended tasks to the notify address as JSON text
   }
 
   /**
@@ -273,6 +281,34 @@ public final class TaskClient {
     }
   }
 
+  /**
+   * The leader reports an ended task as it stores it, without the fields that have no value or their default
+   * value; puts those back, so a task looks the same whether it was reported or read. Fields whose value is
+   * null stay absent (a getter returns {@code null} either way).
+   */
+  static void wholeShape(JsonObject t) {
+    for (String list : new String[] {"requiredCapabilities", "affinity", "antiAffinity", "failedOn",
+        "attemptHistory"}) {
+      if (!t.containsKey(list)) {
+        t.put(list, new JsonArray());
+      }
+    }
+    if (!t.containsKey("labels")) {
+      t.put("labels", new JsonObject());
+    }
+    for (String zero : new String[] {"priority", "attempts", "readyAt"}) {
+      if (!t.containsKey(zero)) {
+        t.put(zero, 0);
+      }
+    }
+    if (!t.containsKey("version")) {
+      t.put("version", 1);
+    }
+    if (!t.containsKey("updatedAt") && t.getValue("submittedAt") != null) {
+      t.put("updatedAt", t.getValue("submittedAt"));
+    }
+  }
+
   /** Registers the notify consumer once; later calls share the registration. */
   private Future<Void> listening() {
     synchronized (lock) {
@@ -292,6 +328,7 @@ public final class TaskClient {
       if (!(o instanceof JsonObject t) || !(t.getValue("id") instanceof String id)) {
         continue;
       }
+      wholeShape(t);
       List<Waiter> ws;
       synchronized (lock) {
         open.remove(id);
@@ -372,7 +409,8 @@ public final class TaskClient {
    *
    * @param id the task id
    * @param timeout how long to wait; positive
-   * @return the ended task: check its {@code "state"}, then its {@code "result"} or {@code "error"}. Fails with
+   * @return the ended task (a field with no value may be absent rather than null): check its {@code "state"},
+   *     then its {@code "result"} or {@code "error"}. Fails with
    *     504 {@link TaskClientException#TIMEOUT} when the timeout passes first, and with the error of a read
    *     that cannot succeed by retrying (such as 404 {@link TaskClientException#TASK_NOT_FOUND}); reads that
    *     fail with 503 are retried until the timeout.
