@@ -170,19 +170,24 @@ public final class Task {
     return attempts == null || attempts.isEmpty() ? null : attempts.getJsonObject(attempts.size() - 1);
   }
 
-  /** The last time {@link #iso} formatted: a batch of changes is mostly stamped with the same millisecond. */
+  /** A formatted time: {@link #iso} keeps the recent ones, since a batch of changes shares a few milliseconds. */
   private record Iso(long ms, String text) {
   }
 
-  private static volatile Iso lastIso = new Iso(0, Instant.EPOCH.toString());
+  /**
+   * Recently formatted times by millisecond modulo its size. Entries are immutable, so threads that race on a
+   * slot at worst format again.
+   */
+  private static final Iso[] ISO_CACHE = new Iso[1024];
 
   private static String iso(long ms) {
-    Iso last = lastIso;
-    if (last.ms() == ms) {
-      return last.text();
+    int slot = (int) (ms & (ISO_CACHE.length - 1));
+    Iso known = ISO_CACHE[slot];
+    if (known != null && known.ms() == ms) {
+      return known.text();
     }
     String text = Instant.ofEpochMilli(ms).toString();
-    lastIso = new Iso(ms, text);
+    ISO_CACHE[slot] = new Iso(ms, text);
     return text;
   }
 
