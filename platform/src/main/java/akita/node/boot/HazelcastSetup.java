@@ -91,6 +91,10 @@ public final class HazelcastSetup {
         .setValueCollectionType(MultiMapConfig.ValueCollectionType.SET));
     c.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
     c.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
+    // The task map (ADR 12): one synchronous backup; its values are only read whole at a take-over, so no
+    // record keeps a deserialized copy (a million queued tasks, 8 bytes each).
+    c.addMapConfig(new MapConfig(akita.node.tasks.SchedulerVerticle.TASK_MAP).setBackupCount(1)
+        .setCacheDeserializedValues(com.hazelcast.config.CacheDeserializedValues.NEVER));
     return c;
   }
 

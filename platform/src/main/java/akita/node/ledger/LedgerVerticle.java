@@ -494,7 +494,7 @@ public final class LedgerVerticle extends VerticleBase {
     if (leading) {
       if (ready && !outbox.isEmpty()) {
         commit();
-      } else if (!ready && needRepair) {
+      } else if (!ready && needRepair && drained == null) {
         repair();
       } else if (drained != null) {
         drained.tryComplete();
@@ -503,8 +503,8 @@ public final class LedgerVerticle extends VerticleBase {
     }
     if (!inbound.isEmpty()) {
       apply(inbound.poll());
-    } else if (needRepair && source != null && !source.equals(nodeId)) {
-      repair();
+    } else if (needRepair && source != null && !source.equals(nodeId) && drained == null) {
+      repair(); // not while stopping: a fetch from a leader that may be stopping too could hold the stop
     } else if (drained != null) {
       drained.tryComplete();
     }
@@ -727,6 +727,11 @@ public final class LedgerVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>request(LedgerAddresses.range(from), new JsonObject().put("after", lastSeq)
             .put("limit", RANGE_LIMIT), PEER)
         .onComplete(ar -> {
+          if (drained != null) {
+            busy = false; // stopping: what was fetched is fetched again at the next start
+            kick();
+            return;
+          }
           if (ar.failed()) {
             LOG.debug("ledger: fetching from {} failed: {}", from, ar.cause().getMessage());
             busy = false;

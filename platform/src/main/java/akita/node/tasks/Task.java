@@ -61,7 +61,7 @@ public final class Task {
    */
   public Task(String id, TaskSpec spec, long submittedAt, long seq, long term) {
     this.id = id;
-    this.spec = spec;
+    this.spec = spec.compact();
     this.submittedAt = submittedAt;
     this.seq = seq;
     this.term = term;

@@ -117,6 +117,17 @@ public record TaskSpec(String type, JsonObject payload, int priority, List<Strin
         : submitter), canonical(notify));
   }
 
+  /**
+   * @return this spec with its payload held compactly ({@link CompactMap}, read-only, same order), for the
+   *     leader, which keeps every queued task's spec; this spec when the payload is large or already compact
+   */
+  TaskSpec compact() {
+    Map<String, Object> small = CompactMap.of(payload.getMap());
+    return small == payload.getMap() ? this : new TaskSpec(type, new JsonObject(small), priority,
+        requiredCapabilities, maxAttempts, timeoutMs, ackTimeoutMs, idempotencyKey, notBefore, deadline, affinity,
+        antiAffinity, labels, submitter, notifyAddress);
+  }
+
   /** One instance of each of the few types, submitters and notify addresses that many tasks repeat. */
   private static final Map<String, String> CANONICAL = new java.util.concurrent.ConcurrentHashMap<>();
   private static final int CANONICAL_MAX = 4_096;
