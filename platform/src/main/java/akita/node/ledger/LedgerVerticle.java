@@ -399,7 +399,6 @@ public final class LedgerVerticle extends VerticleBase {
     kick();
   }
 
-  /** @return what is wrong with an event, {@code null} if nothing */
   /** Types already found valid: the same few repeat in every batch. */
   private static final java.util.Set<String> VALID_TYPES = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -416,6 +415,7 @@ public final class LedgerVerticle extends VerticleBase {
     return true;
   }
 
+  /** @return what is wrong with an event, {@code null} if nothing */
   private static String problem(JsonObject e) {
     String type = e.getValue("type") instanceof String s ? s : null;
     if (type == null || !validType(type)) {
@@ -453,7 +453,7 @@ public final class LedgerVerticle extends VerticleBase {
     List<Pending> batch = new ArrayList<>(events.size());
     for (int i = 0; i < events.size(); i++) {
       JsonObject e = events.getJsonObject(i);
-      String problem = e == null || !(e.getValue("type") instanceof String type && TYPE.matcher(type).matches())
+      String problem = e == null || !(e.getValue("type") instanceof String type && validType(type))
           || !(e.getValue("eid") instanceof String && e.getValue("nodeId") instanceof String
           && e.getValue("time") instanceof Number && e.getValue("data") instanceof String
           && e.getValue("term") instanceof Number)
