@@ -1207,10 +1207,9 @@ public final class SchedulerVerticle extends VerticleBase {
     StringBuilder text = new StringBuilder(ids.size() * 768).append("{\"tasks\":[");
     int n = 0;
     for (String id : ids) {
-      Task t = tasks.get(id);
       String json = storedJson.get(id);
-      if (json == null && t != null) {
-        json = t.storedJson();
+      if (json == null && tasks.get(id) != null) {
+        json = tasks.get(id).storedJson(); // stored in an earlier flush whose report failed
       }
       if (json != null) {
         text.append(n++ == 0 ? "" : ",").append(json);
