@@ -23,16 +23,20 @@ public interface ClusterAccess {
   Vertx join(String clusterName, List<String> members, int hzPort) throws Exception;
 
   /**
-   * Starts an empty fleet of simulated workers in this JVM, each a real (lightweight) cluster member that
-   * announces itself with heartbeats, accepts every assignment and reports it completed at once.
+   * Starts an empty fleet of simulated workers in this JVM: one host that joins the cluster (a lite member),
+   * and workers it hosts, each a node of the cluster view that announces itself with heartbeats, accepts every
+   * assignment and reports it completed at once. Blocks until the host has joined.
    *
    * @param clusterName the cluster name
    * @param members the nodes' Hazelcast addresses
+   * @param hzPort the Hazelcast port the host listens on
    * @param taskType the one task type the workers claim to run
    * @param slots the slots each worker announces
    * @return the fleet; add workers with {@link WorkerFleet#add}
+   * @throws Exception if the host could not join in time
    */
-  WorkerFleet fleet(String clusterName, List<String> members, String taskType, int slots);
+  WorkerFleet fleet(String clusterName, List<String> members, int hzPort, String taskType, int slots)
+      throws Exception;
 
   /** Sends this JVM's own log output to stderr at WARN, so that stdout carries only the report. */
   void quietLogging();
@@ -49,13 +53,12 @@ public interface ClusterAccess {
     void draining(boolean draining);
 
     /**
-     * Adds workers and waits until each has joined and announced itself.
+     * Adds workers and waits until each has registered its addresses and announced itself.
      *
      * @param count how many
-     * @param hzPorts a free Hazelcast port for each
-     * @throws Exception if one could not join in time
+     * @throws Exception if one could not start in time
      */
-    void add(int count, List<Integer> hzPorts) throws Exception;
+    void add(int count) throws Exception;
 
     /** @return how many workers the fleet has */
     int size();

@@ -5,13 +5,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * W3, scale: a queue of a million tasks on one leader, then simulated workers (real cluster members with real
- * heartbeats, in this JVM) that take everything they are sent and report it done at once, first a few, then
+ * W3, scale: a queue of a million tasks on one leader, then simulated workers (nodes of the cluster view with
+ * real heartbeats and real event-bus traffic, hosted by one member in this JVM) that take everything they are sent and report it done at once, first a few, then
  * many. It measures the leader's heap per queued task and its scheduling decisions (assignments) per second
  * at each worker count.
  *
@@ -45,7 +43,7 @@ final class ScaleRun {
     long leaderPid = cluster.leader().process().pid();
     JsonObject o = new JsonObject();
     try (ClusterAccess.WorkerFleet fleet = access.fleet(cluster.clusterName(), cluster.members(),
-        BenchSettings.TASK_TYPE, s.workerSlots())) {
+        NodeCluster.freePort(), BenchSettings.TASK_TYPE, s.workerSlots())) {
       fleet.draining(true);
       grow(fleet, s.workerCounts().get(0));
 
@@ -102,11 +100,7 @@ final class ScaleRun {
     int more = count - fleet.size();
     if (more > 0) {
       log.printf("bench: adding %d simulated workers%n", more);
-      List<Integer> ports = new ArrayList<>();
-      for (int i = 0; i < more; i++) {
-        ports.add(NodeCluster.freePort());
-      }
-      fleet.add(more, ports);
+      fleet.add(more);
     }
     int expected = cluster.nodes().size() + count;
     String url = cluster.leader().api() + "/api/v1/cluster";

@@ -27,7 +27,7 @@ class BenchCommandTest {
     }
 
     @Override
-    public WorkerFleet fleet(String clusterName, List<String> members, String taskType, int slots) {
+    public WorkerFleet fleet(String clusterName, List<String> members, int hzPort, String taskType, int slots) {
       throw new AssertionError("started a fleet");
     }
 

@@ -43,8 +43,9 @@ public final class PlatformBenchAccess implements ClusterAccess {
   }
 
   @Override
-  public WorkerFleet fleet(String clusterName, List<String> members, String taskType, int slots) {
-    return new SimulatedFleet(clusterName, members, taskType, slots);
+  public WorkerFleet fleet(String clusterName, List<String> members, int hzPort, String taskType, int slots)
+      throws Exception {
+    return SimulatedFleet.join(clusterName, members, hzPort, taskType, slots);
   }
 
   /** The settings of a member that joins the given nodes from this JVM. */

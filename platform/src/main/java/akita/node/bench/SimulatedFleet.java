@@ -11,9 +11,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -21,123 +20,77 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Simulated workers for the scale benchmark, all in this JVM. Each is a real cluster member (a Hazelcast lite
- * member with the node attributes, and its own clustered Vert.x with a single event loop) that announces
- * itself every heartbeat like a node, answers pings, accepts every assignment, and reports each batch completed
- * at once: the leader does all its real work, the workers almost none.
+ * Simulated workers for the scale benchmark, all in this JVM and all reached through one host: a Hazelcast lite
+ * member with a clustered Vert.x of its own. Each worker is a node of the cluster view in its own right, hosted
+ * by that member the way an edge agent is hosted by its gateway (it announces the host's member UUID, ADR 18):
+ * it has its own node id, registers its own assignment, running, cancel and ping addresses, announces itself
+ * every heartbeat, accepts every assignment and reports each batch completed at once. The leader does all its
+ * real work, over the real event bus; the workers almost none. A hundred of them cost one member, where a
+ * hundred members would cost the cluster its heartbeats on two cores.
  */
 final class SimulatedFleet implements ClusterAccess.WorkerFleet {
 
   /** How often each worker announces itself (the nodes' default heartbeat). */
   static final long HEARTBEAT_MS = 500;
-  /** Workers that join at the same time. */
-  static final int PARALLEL_JOINS = 2;
+  /** The host's event loops, shared by its workers (each worker keeps to one). */
+  static final int EVENT_LOOPS = 2;
 
   private final String clusterName;
-  private final List<String> members;
   private final String taskType;
   private final int slots;
+  private final Vertx host;
+  private final String hostUuid;
   private final List<Worker> workers = new CopyOnWriteArrayList<>();
   private final AtomicLong assigned = new AtomicLong();
   private volatile boolean draining = true;
 
-  SimulatedFleet(String clusterName, List<String> members, String taskType, int slots) {
+  private SimulatedFleet(String clusterName, String taskType, int slots, Vertx host, String hostUuid) {
     this.clusterName = clusterName;
-    this.members = List.copyOf(members);
     this.taskType = taskType;
     this.slots = slots;
+    this.host = host;
+    this.hostUuid = hostUuid;
+  }
+
+  /** Joins the fleet's host member to the nodes; blocks until joined. */
+  static SimulatedFleet join(String clusterName, List<String> members, int hzPort, String taskType, int slots)
+      throws Exception {
+    String hostId = UUID.randomUUID().toString();
+    Config hz = HazelcastSetup.build(PlatformBenchAccess.config(clusterName, members, hzPort), hostId,
+        "sim-host");
+    // It holds none of the cluster's data; the node attributes make it a member that hosted workers can name.
+    hz.setLiteMember(true);
+    HazelcastClusterManager cm = new HazelcastClusterManager(hz);
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setEventLoopPoolSize(EVENT_LOOPS)
+            .setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))
+        .withClusterManager(cm)
+        .buildClustered().toCompletionStage().toCompletableFuture()
+        .get(PlatformBenchAccess.JOIN_TIMEOUT_S, TimeUnit.SECONDS);
+    return new SimulatedFleet(clusterName, taskType, slots, vertx,
+        cm.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString());
   }
 
   @Override
   public void draining(boolean draining) {
     this.draining = draining;
-    workers.forEach(w -> w.vertx.runOnContext(v -> w.announce()));
+    workers.forEach(Worker::announceSoon);
   }
 
   @Override
-  public void add(int count, List<Integer> hzPorts) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(PARALLEL_JOINS);
-    try {
-      List<java.util.concurrent.Future<Worker>> joining = new ArrayList<>();
-      int base = workers.size();
-      for (int i = 0; i < count; i++) {
-        int port = hzPorts.get(i);
-        String name = "sim-" + (base + i + 1);
-        joining.add(pool.submit(() -> join(name, port)));
-      }
-      for (java.util.concurrent.Future<Worker> f : joining) {
-        workers.add(f.get(PlatformBenchAccess.JOIN_TIMEOUT_S + 30, TimeUnit.SECONDS));
-      }
-    } finally {
-      pool.shutdownNow();
+  public void add(int count) throws Exception {
+    List<Future<String>> deploying = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Worker w = new Worker(UUID.randomUUID().toString(), "sim-" + (workers.size() + 1));
+      workers.add(w);
+      deploying.add(host.deployVerticle(w));
     }
-  }
-
-  /**
-   * Joins one simulated worker. A port chosen free can be taken before the member binds it (by another
-   * process, or an outgoing connection of the ones already joining), and a member that reached no node in time
-   * forms a cluster of its own: then it tries again (on another port), twice.
-   */
-  private Worker join(String name, int hzPort) throws Exception {
-    int port = hzPort;
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return joinOnce(name, port);
-      } catch (Exception e) {
-        if (attempt >= 3 || !portTaken(e) && !alone(e)) {
-          throw e;
-        }
-        port = akita.bench.Ports.free();
-      }
-    }
-  }
-
-  /** @return whether the member formed a cluster of its own (it reached no member in time), without the nodes */
-  private static boolean alone(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof com.hazelcast.partition.NoDataMemberInClusterException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean portTaken(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.net.BindException || String.valueOf(t.getMessage()).contains("already in use")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private Worker joinOnce(String name, int hzPort) throws Exception {
-    String id = UUID.randomUUID().toString();
-    Config hz = HazelcastSetup.build(PlatformBenchAccess.config(clusterName, members, hzPort), id, name);
-    hz.setLiteMember(true);
-    // A hundred members joining a busy 2-core machine: wait longer for the nodes before forming a cluster alone.
-    hz.getNetworkConfig().getJoin().getTcpIpConfig().setConnectionTimeoutSeconds(30);
-    // Lightweight: a worker needs few threads of its own.
-    for (String p : List.of("hazelcast.partition.operation.thread.count", "hazelcast.operation.generic.thread.count",
-        "hazelcast.io.thread.count", "hazelcast.event.thread.count", "hazelcast.response.thread.count")) {
-      hz.setProperty(p, "1");
-    }
-    HazelcastClusterManager cm = new HazelcastClusterManager(hz);
-    Vertx vertx = Vertx.builder()
-        .with(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2).setInternalBlockingPoolSize(2)
-            .setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0)))
-        .withClusterManager(cm)
-        .buildClustered().toCompletionStage().toCompletableFuture()
+    Future.all(deploying).toCompletionStage().toCompletableFuture()
         .get(PlatformBenchAccess.JOIN_TIMEOUT_S, TimeUnit.SECONDS);
-    Worker w = new Worker(id, name, vertx, cm.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString());
-    w.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    return w;
   }
 
   @Override
@@ -152,38 +105,30 @@ final class SimulatedFleet implements ClusterAccess.WorkerFleet {
 
   @Override
   public void close() throws Exception {
-    List<java.util.concurrent.CompletableFuture<Void>> closing = new ArrayList<>();
-    for (Worker w : workers) {
-      closing.add(w.vertx.close().toCompletionStage().toCompletableFuture());
-    }
-    for (java.util.concurrent.CompletableFuture<Void> c : closing) {
-      try {
-        c.get(60, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        // leave it: the JVM ends after the run
-      }
+    try {
+      host.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // leave it: the JVM ends after the run
     }
     workers.clear();
   }
 
-  /** One simulated worker. Its handlers run on its one event loop. */
-  private final class Worker {
+  /** One simulated worker, a verticle on the host: its handlers run on its own context. */
+  private final class Worker extends io.vertx.core.VerticleBase {
     final String id;
     final String name;
-    final Vertx vertx;
-    final String memberUuid;
     final long startedAt = System.currentTimeMillis();
+    volatile boolean started;
     long seq;
 
-    Worker(String id, String name, Vertx vertx, String memberUuid) {
+    Worker(String id, String name) {
       this.id = id;
       this.name = name;
-      this.vertx = vertx;
-      this.memberUuid = memberUuid;
     }
 
-    Future<Void> start() {
-      EventBus bus = vertx.eventBus();
+    @Override
+    public Future<?> start() {
+      var bus = vertx.eventBus();
       List<Future<Void>> registered = List.of(
           bus.<JsonObject>consumer(TaskAddresses.assign(id), this::onAssign).completion(),
           bus.<JsonObject>consumer(TaskAddresses.running(id), m -> m.reply(new JsonObject()
@@ -192,15 +137,23 @@ final class SimulatedFleet implements ClusterAccess.WorkerFleet {
               .put("cancelled", new JsonArray()))).completion(),
           bus.<JsonObject>consumer(ClusterAddresses.ping(id), m -> m.reply(new JsonObject())).completion());
       return Future.all(registered).map(v -> {
-        vertx.runOnContext(x -> announce());
+        started = true;
+        announce();
         vertx.setPeriodic(HEARTBEAT_MS, t -> announce());
         return null;
       });
     }
 
+    /** Announces the current draining flag from this worker's context, once it has started. */
+    void announceSoon() {
+      if (started) {
+        context.runOnContext(v -> announce());
+      }
+    }
+
     void announce() {
       vertx.eventBus().publish(ClusterAddresses.ANNOUNCE, new NodeInfo(id, name, Version.CURRENT, clusterName,
-          memberUuid, List.of("worker"), List.of(), List.of(taskType), slots, 0, draining, new JsonObject(), "",
+          hostUuid, List.of("worker"), List.of(), List.of(taskType), slots, 0, draining, new JsonObject(), "",
           startedAt, ++seq, new JsonArray(), 2 * slots).toJson());
     }
 

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,8 +14,8 @@ import java.util.Set;
 
 /**
  * One node's view of the cluster: every node it has heard from, with its latest announcement, health and
- * RTT. Health follows two rules: a node that is not a Hazelcast member is OFFLINE; a member is HEALTHY,
- * SUSPECT or OFFLINE by how long it has been silent. Not thread-safe: owned by the discovery verticle.
+ * RTT. Health follows two rules: a node that is not a Hazelcast member (nor hosted by one) is OFFLINE; a member
+ * is HEALTHY, SUSPECT or OFFLINE by how long it has been silent. Not thread-safe: owned by the discovery verticle.
  */
 public final class ClusterView {
 
@@ -37,6 +38,8 @@ public final class ClusterView {
   private final long retainOfflineMs;
   private final Map<String, Entry> nodes = new LinkedHashMap<>();
   private Set<String> memberIds = new HashSet<>();
+  /** Member UUID to the node id behind it. */
+  private Map<String, String> memberUuids = new HashMap<>();
 
   /**
    * @param suspectAfterMs silence after which a member is SUSPECT
@@ -61,8 +64,17 @@ public final class ClusterView {
     }
     e.info = info;
     e.lastHeard = now;
-    e.member = memberIds.contains(info.id());
+    e.member = present(info.id(), info);
     return evaluate(info.id(), e, now);
+  }
+
+  /**
+   * A node is present while it is a Hazelcast member itself, or while the member it announces as its
+   * {@code memberUuid} is: a hosted node (an edge agent behind its gateway, a simulated worker of the scale
+   * benchmark) is reached through a member and leaves with it. Either way its heartbeats decide the rest.
+   */
+  private boolean present(String id, NodeInfo info) {
+    return memberIds.contains(id) || info != null && memberUuids.containsKey(info.memberUuid());
   }
 
   /**
@@ -72,12 +84,15 @@ public final class ClusterView {
    */
   public List<Transition> members(List<Member> members, long now) {
     Set<String> ids = new HashSet<>();
+    Map<String, String> uuids = new HashMap<>();
     for (Member m : members) {
       ids.add(m.nodeId());
+      uuids.put(m.uuid(), m.nodeId());
     }
     memberIds = ids;
+    memberUuids = uuids;
     for (Map.Entry<String, Entry> e : nodes.entrySet()) {
-      e.getValue().member = ids.contains(e.getKey());
+      e.getValue().member = present(e.getKey(), e.getValue().info);
     }
     return tick(now);
   }
@@ -192,6 +207,11 @@ public final class ClusterView {
     return e == null ? null : e.info;
   }
 
+  /** @return the node id of the member a hosted node is reached through, {@code null} for a member itself */
+  private String hostOf(String nodeId, NodeInfo info) {
+    return memberIds.contains(nodeId) ? null : memberUuids.get(info.memberUuid());
+  }
+
   /** @return one node in the shape of GET /api/v1/nodes/{id}, or {@code null} */
   public JsonObject nodeJson(String nodeId) {
     Entry e = nodes.get(nodeId);
@@ -210,7 +230,7 @@ public final class ClusterView {
         .put("lastHeartbeat", Instant.ofEpochMilli(e.lastHeard).toString())
         .put("quarantinedUntil", e.quarantinedUntil > System.currentTimeMillis()
             ? Instant.ofEpochMilli(e.quarantinedUntil).toString() : null)
-        .put("member", e.member).put("version", i.version()).put("api", i.api()).put("plugins", i.plugins())
+        .put("member", e.member).put("hostedBy", hostOf(nodeId, i)).put("version", i.version()).put("api", i.api()).put("plugins", i.plugins())
         .put("startedAt", Instant.ofEpochMilli(i.startedAt()).toString());
   }
 

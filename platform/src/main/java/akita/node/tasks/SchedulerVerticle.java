@@ -114,6 +114,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private final List<Promise<Void>> mapWaiters = new ArrayList<>();
   /** The last mirror write: the mirror applies writes in order, so when it is done all earlier ones are. */
   private Future<Void> lastMirror = Future.succeededFuture();
+  /** Completed once the latest flush has been reported (or has failed): reports go out in flush order. */
+  private Future<Void> lastReported = Future.succeededFuture();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   /** State changes waiting for the next flush; reported (ledger, events, metrics) once it has stored them. */
   private List<JsonObject> transitions = new ArrayList<>();
@@ -1106,7 +1108,10 @@ public final class SchedulerVerticle extends VerticleBase {
               }
             }
             if (!acks.isEmpty()) {
-              vertx.eventBus().send(LedgerAddresses.APPEND, new JsonObject().put("events", acks), LOCAL);
+              // After the report of the latest flush, which holds these assignments' ASSIGNED (or a later one):
+              // the ledger then records each task's acknowledgement after its assignment.
+              lastReported.onComplete(x -> vertx.eventBus().send(LedgerAddresses.APPEND,
+                  new JsonObject().put("events", acks), LOCAL));
             }
             for (Object o : reply.getJsonArray("refused", new JsonArray())) {
               JsonObject r = (JsonObject) o;
@@ -1382,6 +1387,8 @@ public final class SchedulerVerticle extends VerticleBase {
     List<Promise<Void>> mapWaiting = new ArrayList<>(mapWaiters);
     mapWaiters.clear();
     long myTerm = term;
+    Promise<Void> reported = Promise.promise();
+    lastReported = reported.future();
     Future<Void> toMap = Future.fromCompletionStage(map.putAllAsync(entries), vertx.getOrCreateContext());
     Future<Void> toMirror = mirror(rows);
     lastMirror = toMirror.otherwiseEmpty();
@@ -1411,6 +1418,7 @@ public final class SchedulerVerticle extends VerticleBase {
       } else if (term == myTerm) {
         report(storing, notifying, entries, myTerm);
       }
+      reported.complete();
       completeWaiters(waiting, ar.failed() ? ar.cause() : null);
       if (!dirty.isEmpty() && !flushing) {
         scheduleFlush();

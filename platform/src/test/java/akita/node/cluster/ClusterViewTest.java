@@ -66,6 +66,41 @@ class ClusterViewTest {
     assertTrue(n.containsKey("rttMs"));
   }
 
+  private static NodeInfo hosted(String id, String hostId, long seq) {
+    return new NodeInfo(id, "name-" + id, "v", "c", "uuid-" + hostId, List.of("worker"), List.of(),
+        List.of("noop"), 1, 0, false, new JsonObject(), "", 0, seq, new io.vertx.core.json.JsonArray(), 1);
+  }
+
+  /**
+   * Verifies a hosted node (not a member itself, announcing its host member's UUID) is HEALTHY while its host is
+   * a member and it keeps announcing, goes SUSPECT and OFFLINE by its own silence, and is OFFLINE at once when its
+   * host leaves; a node announcing an unknown member's UUID is OFFLINE.
+   */
+  @Test
+  void hostedNodesLiveByTheirHeartbeatsAndLeaveWithTheirHost() {
+    ClusterView v = new ClusterView(1_000, 3_000, 60_000);
+    v.members(List.of(member("a"), member("gw")), 0);
+    assertEquals(new ClusterView.Transition("agent-1", "name-agent-1", null, NodeHealth.HEALTHY),
+        v.heard(hosted("agent-1", "gw", 1), 0));
+    v.heard(hosted("agent-2", "gw", 1), 0);
+    assertEquals("gw", v.nodeJson("agent-1").getString("hostedBy"));
+    assertNull(v.nodeJson("gw"), "the host never announced itself, so it is not in the view");
+    v.heard(hosted("agent-1", "gw", 2), 2_500);
+    assertEquals(List.of(new ClusterView.Transition("agent-2", "name-agent-2", NodeHealth.HEALTHY,
+        NodeHealth.SUSPECT)), v.tick(1_000));
+    assertEquals(List.of(new ClusterView.Transition("agent-2", "name-agent-2", NodeHealth.SUSPECT,
+        NodeHealth.OFFLINE)), v.tick(3_000));
+    assertEquals(NodeHealth.HEALTHY, v.health("agent-1"));
+
+    List<ClusterView.Transition> left = v.members(List.of(member("a")), 3_100);
+    assertEquals(List.of(new ClusterView.Transition("agent-1", "name-agent-1", NodeHealth.HEALTHY,
+        NodeHealth.OFFLINE)), left);
+    assertNull(v.heard(hosted("agent-1", "gw", 3), 3_200), "its host is gone: announcing changes nothing");
+    assertEquals(NodeHealth.OFFLINE, v.heard(hosted("stray", "nobody", 1), 3_300).to());
+    v.heard(info("a", 1), 3_400);
+    assertNull(v.nodeJson("a").getValue("hostedBy"), "a member is hosted by nobody");
+  }
+
   /** Verifies OFFLINE nodes that left are forgotten after the retention time. */
   @Test
   void offlineNodesAreForgotten() {
