@@ -111,11 +111,12 @@ public final class SchedulerVerticle extends VerticleBase {
   private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
   private final Set<String> dirty = new HashSet<>();
   private final List<Promise<Void>> flushWaiters = new ArrayList<>();
-  private final List<Promise<Void>> mapWaiters = new ArrayList<>();
   /** The last mirror write: the mirror applies writes in order, so when it is done all earlier ones are. */
   private Future<Void> lastMirror = Future.succeededFuture();
   /** Completed once the latest flush has been reported (or has failed): reports go out in flush order. */
   private Future<Void> lastReported = Future.succeededFuture();
+  /** Completed once the next flush has been reported: asked for while changes wait for a flush. */
+  private Promise<Void> nextReport;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   /** State changes waiting for the next flush; reported (ledger, events, metrics) once it has stored them. */
   private List<JsonObject> transitions = new ArrayList<>();
@@ -275,10 +276,12 @@ public final class SchedulerVerticle extends VerticleBase {
     flushWaiters.forEach(p -> p.tryFail(new BusError(503, "NO_LEADER", "the leader stepped down; retry")
         .asException()));
     flushWaiters.clear();
-    mapWaiters.forEach(p -> p.tryFail(new BusError(503, "NO_LEADER", "the leader stepped down; retry")
-        .asException()));
-    mapWaiters.clear();
     lastMirror = Future.succeededFuture();
+    lastReported = Future.succeededFuture();
+    if (nextReport != null) {
+      nextReport.tryComplete();
+      nextReport = null;
+    }
     return Future.join(closing).mapEmpty();
   }
 
@@ -438,7 +441,11 @@ public final class SchedulerVerticle extends VerticleBase {
     }
   }
 
-  /** Asks every worker what it runs: attempts still running stay; the others are retried. */
+  /**
+   * Asks every worker what it runs and holds: attempts the records name that still run stay, the others are
+   * retried; an attempt a worker holds for a task recorded as waiting is the assignment an earlier leader made
+   * and did not store (assignments are not stored, ADR 12), and is taken over as it is, not run again.
+   */
   private Future<Void> reconcile() {
     Map<String, List<Task>> onNode = new HashMap<>();
     for (Task t : tasks.values()) {
@@ -446,9 +453,15 @@ public final class SchedulerVerticle extends VerticleBase {
         onNode.computeIfAbsent(t.nodeId(), k -> new ArrayList<>()).add(t);
       }
     }
+    Set<String> ask = new HashSet<>(onNode.keySet());
+    workers.forEach((id, w) -> {
+      if (w.info != null && w.info.slotsTotal() > 0 && w.health != NodeHealth.OFFLINE) {
+        ask.add(id);
+      }
+    });
     List<Future<Void>> asks = new ArrayList<>();
-    for (Map.Entry<String, List<Task>> e : onNode.entrySet()) {
-      String nodeId = e.getKey();
+    for (String nodeId : ask) {
+      List<Task> named = onNode.getOrDefault(nodeId, List.of());
       asks.add(vertx.eventBus().<JsonObject>request(TaskAddresses.running(nodeId), new JsonObject().put("term", term),
               new DeliveryOptions().setSendTimeout(3_000))
           .map(m -> {
@@ -462,7 +475,8 @@ public final class SchedulerVerticle extends VerticleBase {
           .otherwise(err -> Map.of())
           .map(running -> {
             long now = System.currentTimeMillis();
-            for (Task t : e.getValue()) {
+            running.forEach((id, attempt) -> takeOver(nodeId, tasks.get(id), attempt, now));
+            for (Task t : named) {
               Integer attempt = running.get(t.id());
               if (attempt != null && attempt == t.attempt()) {
                 inflight.computeIfAbsent(nodeId, k -> new HashSet<>()).add(t.id());
@@ -491,6 +505,25 @@ public final class SchedulerVerticle extends VerticleBase {
       }
       return null;
     });
+  }
+
+  /**
+   * Takes over an attempt an earlier leader assigned without storing it: the task's record says it waits
+   * (PENDING, with the attempts before this one), and a worker holds the next attempt.
+   */
+  private void takeOver(String nodeId, Task t, int attempt, long now) {
+    if (t == null || t.state() != TaskState.PENDING || attempt != t.attempt() + 1) {
+      return;
+    }
+    Placement.Worker w = worker(nodeId);
+    String name = w.info != null ? w.info.name() : nodeId;
+    t.assign(nodeId, name, null, term, now);
+    t.moveTo(TaskState.ASSIGNED, term, "assigned to " + name + " by an earlier leader", now);
+    inflight.computeIfAbsent(nodeId, k -> new HashSet<>()).add(t.id());
+    w.inflight++;
+    timers.add(new Timer(now + t.spec().timeoutMs() + t.spec().ackTimeoutMs(), t.id(), t.attempt(),
+        Kind.ATTEMPT_TIMEOUT));
+    changed(t); // stored now: the next leader finds it in the record
   }
 
   // ---- the cluster as the scheduler sees it ---------------------------------------------------------------
@@ -1007,6 +1040,11 @@ public final class SchedulerVerticle extends VerticleBase {
     if (term == 0 || queue.size() == 0) {
       return;
     }
+    if (memberUuids().size() < settings.expectedMembers() / 2 + 1) {
+      // Cut off from the majority (it is about to lose its leadership): what ran here could not be stored
+      // anywhere that counts. The tick pumps again once the members are back, or the next leader does.
+      return;
+    }
     long now = System.currentTimeMillis();
     int free = 0;
     for (Placement.Worker w : workers.values()) {
@@ -1051,7 +1089,7 @@ public final class SchedulerVerticle extends VerticleBase {
       int rounds = Math.max(1, (w.info.accepts() + w.info.slotsTotal() - 1) / Math.max(1, w.info.slotsTotal()));
       t.backstopAt(now + t.spec().ackTimeoutMs() + rounds * t.spec().timeoutMs() + TIMEOUT_GRACE_MS);
       timers.add(new Timer(t.backstopAt(), t.id(), t.attempt(), Kind.ATTEMPT_TIMEOUT));
-      changed(t);
+      changed(t, false);
       batches.computeIfAbsent(w.id, k -> new JsonArray()).add(new JsonObject().put("id", t.id())
           .put("type", t.spec().type()).put("payload", t.spec().payload()).put("attempt", t.attempt())
           .put("timeoutMs", t.spec().timeoutMs()).put("ackTimeoutMs", t.spec().ackTimeoutMs()));
@@ -1085,10 +1123,10 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     long ackTimeout = maxAck;
     long myTerm = term;
-    // Assignments go out only once their ASSIGNED records are in the map, so a new leader always knows them.
-    mapStored().compose(v -> vertx.eventBus().<JsonObject>request(TaskAddresses.assign(nodeId),
+    // Assignments go out at once: they are not stored (a new leader learns them from the workers, ADR 12).
+    vertx.eventBus().<JsonObject>request(TaskAddresses.assign(nodeId),
             new JsonObject().put("term", myTerm).put("leaderId", node.id()).put("tasks", batch),
-            new DeliveryOptions().setSendTimeout(ackTimeout)))
+            new DeliveryOptions().setSendTimeout(ackTimeout))
         .onComplete(ar -> {
           if (term != myTerm) {
             return;
@@ -1108,9 +1146,9 @@ public final class SchedulerVerticle extends VerticleBase {
               }
             }
             if (!acks.isEmpty()) {
-              // After the report of the latest flush, which holds these assignments' ASSIGNED (or a later one):
-              // the ledger then records each task's acknowledgement after its assignment.
-              lastReported.onComplete(x -> vertx.eventBus().send(LedgerAddresses.APPEND,
+              // After the report that holds these assignments (ASSIGNED): the ledger then records each task's
+              // acknowledgement after its assignment.
+              reportedSoFar().onComplete(x -> vertx.eventBus().send(LedgerAddresses.APPEND,
                   new JsonObject().put("events", acks), LOCAL));
             }
             for (Object o : reply.getJsonArray("refused", new JsonArray())) {
@@ -1139,7 +1177,19 @@ public final class SchedulerVerticle extends VerticleBase {
   // ---- persistence ---------------------------------------------------------------------------------------
 
   private void changed(Task t) {
-    dirty.add(t.id());
+    changed(t, true);
+  }
+
+  /**
+   * Records a change of a task: its transition goes to the next report, and, when {@code store}, the task to the
+   * next flush into the map and the mirror. An assignment is reported but not stored: a new leader learns the
+   * assignments of earlier terms from the workers when it takes over ({@link #reconcile}); its start or end,
+   * the next change, stores the task.
+   */
+  private void changed(Task t, boolean store) {
+    if (store) {
+      dirty.add(t.id());
+    }
     TaskState was = t.markReported();
     TaskState now = t.state();
     if (was != now) {
@@ -1340,26 +1390,25 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   /**
-   * @return completed once every change made so far is in the task map: what a new leader takes over from, so
-   *     enough to send an assignment (the mirror matters only after a whole-cluster restart, when every
-   *     assignment is void anyway)
+   * @return completed once every change made so far has been reported (to the ledger, in order): at once when
+   *     no change waits for a flush, else after the next flush's report
    */
-  private Future<Void> mapStored() {
-    if (dirty.isEmpty() && !flushing) {
-      return Future.succeededFuture();
+  private Future<Void> reportedSoFar() {
+    if (transitions.isEmpty()) {
+      return lastReported;
     }
-    Promise<Void> p = Promise.promise();
-    mapWaiters.add(p);
+    if (nextReport == null) {
+      nextReport = Promise.promise();
+    }
     scheduleFlush();
-    return p.future();
+    return nextReport.future();
   }
 
   private void doFlush() {
     if (flushing || term == 0) {
       return;
     }
-    if (dirty.isEmpty()) {
-      completeWaiters(mapWaiters, null);
+    if (dirty.isEmpty() && transitions.isEmpty()) {
       List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
       flushWaiters.clear();
       lastMirror.onComplete(ar -> waiting.forEach(p -> p.tryComplete()));
@@ -1384,25 +1433,18 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
     flushWaiters.clear();
-    List<Promise<Void>> mapWaiting = new ArrayList<>(mapWaiters);
-    mapWaiters.clear();
     long myTerm = term;
-    Promise<Void> reported = Promise.promise();
+    Promise<Void> reported = nextReport != null ? nextReport : Promise.promise();
+    nextReport = null;
     lastReported = reported.future();
-    Future<Void> toMap = Future.fromCompletionStage(map.putAllAsync(entries), vertx.getOrCreateContext());
+    Future<Void> toMap = entries.isEmpty() ? Future.succeededFuture()
+        : Future.fromCompletionStage(map.putAllAsync(entries), vertx.getOrCreateContext());
     Future<Void> toMirror = mirror(rows);
     lastMirror = toMirror.otherwiseEmpty();
     // The next flush may start once the map has this one (map writes stay in order); the mirror goes on alone.
     toMap.onComplete(ar -> {
       flushing = false;
-      for (Promise<Void> p : mapWaiting) {
-        if (ar.succeeded()) {
-          p.tryComplete();
-        } else {
-          p.tryFail(ar.cause());
-        }
-      }
-      if (!dirty.isEmpty() || !flushWaiters.isEmpty() || !mapWaiters.isEmpty()) {
+      if (!dirty.isEmpty() || !transitions.isEmpty() || !flushWaiters.isEmpty()) {
         scheduleFlush();
       }
     });
@@ -1420,7 +1462,7 @@ public final class SchedulerVerticle extends VerticleBase {
       }
       reported.complete();
       completeWaiters(waiting, ar.failed() ? ar.cause() : null);
-      if (!dirty.isEmpty() && !flushing) {
+      if ((!dirty.isEmpty() || !transitions.isEmpty()) && !flushing) {
         scheduleFlush();
       }
     });

@@ -132,8 +132,10 @@ public final class Task {
 
   /**
    * An earlier attempt's success arrived after it had been given up on (its worker was thought lost, or it did
-   * not acknowledge in time): that attempt completed the task, whatever it was marked; the current one, if it
-   * is another and still open, was superseded.
+   * not acknowledge in time), or an attempt this leader never knew (an earlier leader's assignment that was not
+   * stored, and was not found on its worker at the take-over): that attempt completed the task, whatever it was
+   * marked, and is added to the history if missing; the current one, if it is another and still open, was
+   * superseded.
    *
    * @param number the attempt that reported success
    * @param node the node it ran on
@@ -141,16 +143,26 @@ public final class Task {
    */
   void lateSuccess(int number, String node, long now) {
     JsonObject current = currentAttempt();
-    if (current != null && current.getInteger("attempt", 0) != number && !current.containsKey("outcome")) {
+    if (current != null && !current.containsKey("outcome")
+        && (current.getInteger("attempt", 0) != number || !node.equals(current.getString("nodeId")))) {
       current.put("endedAt", iso(now)).put("outcome", "SUPERSEDED");
     }
     for (int i = attempts == null ? -1 : attempts.size() - 1; i >= 0; i--) {
       JsonObject a = attempts.getJsonObject(i);
-      if (a.getInteger("attempt", 0) == number) {
+      if (a.getInteger("attempt", 0) == number && node.equals(a.getString("nodeId"))) {
         a.put("endedAt", iso(now)).put("outcome", "COMPLETED").put("lateResult", true);
-        break;
+        nodeId = node;
+        return;
       }
     }
+    // An attempt this leader never knew: an earlier leader assigned it and did not store the assignment (ADR 12),
+    // and the worker's result arrived after the take-over. It is recorded as it happened.
+    if (attempts == null) {
+      attempts = new JsonArray();
+    }
+    attempts.add(new JsonObject().put("attempt", number).put("nodeId", node).put("endedAt", iso(now))
+        .put("outcome", "COMPLETED").put("lateResult", true));
+    attempt = Math.max(attempt, number);
     nodeId = node;
   }
 
@@ -366,7 +378,8 @@ public final class Task {
   /**
    * @return the task as the map and the mirror keep it: {@link #toJson()} without its null fields and its empty
    *     lists and label sets, a third smaller for a queued task; {@link #fromJson} reads it back whole. Written
-   *     field by field after the spec's form, which is encoded once: the leader stores a task three times.
+   *     field by field after the spec's form, which is encoded once per attempt: the leader stores a task at
+   *     submit, at its start when reported apart from its end, and at its end.
    */
   public String storedJson() {
     String specPart = storedSpec;
@@ -377,7 +390,7 @@ public final class Task {
       String encoded = o.encode();
       specPart = encoded.substring(0, encoded.length() - 1);
     }
-    // Kept while an attempt is on (stored at assignment and again at its end), not while the task waits queued
+    // Kept while an attempt is on (stored at its start and again at its end), not while the task waits queued
     // (a million may) nor once it has ended.
     storedSpec = state == TaskState.PENDING || state.terminal() ? null : specPart;
     StringBuilder out = new StringBuilder(specPart.length() + 384).append(specPart);

@@ -431,6 +431,37 @@ class TaskFlowTest {
         .getString("code"));
   }
 
+  /**
+   * Verifies a new leader takes over an assignment the old one made: assignments are not stored, so the task's
+   * record still says PENDING when the leader stops; the worker that holds the attempt tells the new leader,
+   * which keeps it there (ASSIGNED, the same attempt) instead of handing it out again, and the worker's result
+   * completes it with one attempt.
+   */
+  @Test
+  void newLeaderTakesOverUnstoredAssignments() throws Exception {
+    Node first = node("first");
+    awaitLeader();
+    Node second = node("second");
+    SimulatedWorker holder = simulated("holder", "held", Behaviour.ACK_ONLY);
+    String id = submit(new JsonObject().put("type", "held")).getString("id");
+    await(id, t -> "ASSIGNED".equals(t.getString("state"))
+        && t.getJsonArray("attemptHistory").getJsonObject(0).containsKey("ackedAt"));
+    String leaderName = Http.get(api() + "/cluster").json().getJsonObject("leader").getString("name");
+    Node leader = "first".equals(leaderName) ? first : second;
+    nodes.remove(leader);
+    TestNodes.stop(leader); // api() now asks the survivor, which takes over
+
+    JsonObject taken = await(id, t -> "ASSIGNED".equals(t.getString("state"))
+        && String.valueOf(t.getString("reason")).contains("earlier leader"));
+    assertEquals(1, taken.getInteger("attempts"));
+    assertEquals(holder.id, taken.getString("nodeId"));
+    holder.completeHeld();
+    JsonObject done = awaitState(id, "COMPLETED");
+    assertEquals(1, done.getInteger("attempts"));
+    assertEquals(new JsonObject().put("simulated", true), done.getJsonObject("result"));
+    assertEquals(List.of(id), holder.assigned, "the attempt was handed out once");
+  }
+
   /** Verifies cancellation in PENDING, ASSIGNED and RUNNING (the process dies), and of a finished task. */
   @Test
   void cancellation() throws Exception {

@@ -59,4 +59,41 @@ class TaskTest {
     t.reason("kept");
     assertEquals("kept", new JsonObject(t.storedJson()).getString("reason"));
   }
+
+  /**
+   * Verifies late successes: a known attempt given up on is marked COMPLETED; an attempt the leader never knew
+   * (an earlier leader's unstored assignment) is added to the history and counted, so a COMPLETED task always
+   * has its completed attempt; a same-numbered attempt on another node is superseded, not credited.
+   */
+  @Test
+  void lateSuccessesAreRecordedOnTheAttemptThatSucceeded() {
+    Task known = task(new JsonObject().put("type", "echo"));
+    known.assign("n1", "node-1", null, 3, T0 + 1);
+    known.endAttempt("FAILED", new JsonObject().put("code", "ACK_TIMEOUT"), T0 + 2);
+    known.lateSuccess(1, "n1", T0 + 3);
+    JsonObject a1 = known.toJson().getJsonArray("attemptHistory").getJsonObject(0);
+    assertEquals("COMPLETED", a1.getString("outcome"));
+    assertTrue(a1.getBoolean("lateResult"));
+
+    Task unknown = task(new JsonObject().put("type", "echo"));
+    unknown.assign("n1", "node-1", null, 3, T0 + 1);
+    unknown.endAttempt("FAILED", new JsonObject().put("code", "ACK_TIMEOUT"), T0 + 2);
+    unknown.lateSuccess(2, "n0", T0 + 5); // attempt 2 was assigned by a leader that died before storing it
+    JsonObject json = unknown.toJson();
+    assertEquals(2, json.getInteger("attempts"));
+    assertEquals("n0", json.getString("nodeId"));
+    JsonArray history = json.getJsonArray("attemptHistory");
+    assertEquals(2, history.size());
+    assertEquals("FAILED", history.getJsonObject(0).getString("outcome"));
+    assertEquals(new JsonObject().put("attempt", 2).put("nodeId", "n0").put("endedAt", "2023-11-14T22:13:20.005Z")
+        .put("outcome", "COMPLETED").put("lateResult", true), history.getJsonObject(1));
+
+    Task reassigned = task(new JsonObject().put("type", "echo"));
+    reassigned.assign("n2", "node-2", null, 4, T0 + 1); // the new leader handed attempt 1 out again, elsewhere
+    reassigned.lateSuccess(1, "n0", T0 + 2);
+    JsonArray h = reassigned.toJson().getJsonArray("attemptHistory");
+    assertEquals("SUPERSEDED", h.getJsonObject(0).getString("outcome"));
+    assertEquals("n0", h.getJsonObject(1).getString("nodeId"));
+    assertEquals("COMPLETED", h.getJsonObject(1).getString("outcome"));
+  }
 }

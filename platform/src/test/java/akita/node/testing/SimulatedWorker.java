@@ -31,7 +31,10 @@ public final class SimulatedWorker implements AutoCloseable {
   public enum Behaviour {
     /** Never answers: the leader's ACK timeout fires. */
     NO_ACK,
-    /** Acknowledges and never reports: the task stays ASSIGNED until its attempt times out. */
+    /**
+     * Acknowledges and never reports (until {@link #completeHeld}): the task stays ASSIGNED until its attempt
+     * times out. The worker tells a leader that asks what it runs about the attempts it holds.
+     */
     ACK_ONLY,
     /** Acknowledges and reports the attempt FAILED (retryable). */
     FAIL,
@@ -43,6 +46,8 @@ public final class SimulatedWorker implements AutoCloseable {
   public final String name;
   /** Task ids assigned to this worker, in order. */
   public final List<String> assigned = new CopyOnWriteArrayList<>();
+  /** Attempts held (ACK_ONLY): task id to attempt number. */
+  private final Map<String, Integer> held = new java.util.concurrent.ConcurrentHashMap<>();
   private final Vertx vertx;
   private volatile Behaviour behaviour;
 
@@ -96,6 +101,7 @@ public final class SimulatedWorker implements AutoCloseable {
           case FAIL -> results.add(r.put("event", "FAILED").put("retryable", true)
               .put("error", new JsonObject().put("code", "SIMULATED").put("message", "simulated failure")));
           case COMPLETE -> results.add(r.put("event", "COMPLETED").put("result", new JsonObject().put("simulated", true)));
+          case ACK_ONLY -> held.put(a.getString("id"), a.getInteger("attempt"));
           default -> { }
         }
       }
@@ -108,13 +114,26 @@ public final class SimulatedWorker implements AutoCloseable {
             .put("results", results));
       }
     }).completion().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    vertx.eventBus().<JsonObject>consumer(TaskAddresses.running(nodeId), m -> m.reply(new JsonObject()
-        .put("running", new JsonArray())));
+    vertx.eventBus().<JsonObject>consumer(TaskAddresses.running(nodeId), m -> {
+      JsonArray list = new JsonArray();
+      held.forEach((id, attempt) -> list.add(new JsonObject().put("id", id).put("attempt", attempt)));
+      m.reply(new JsonObject().put("running", list));
+    });
     vertx.eventBus().<JsonObject>consumer(TaskAddresses.cancel(nodeId), m -> m.reply(new JsonObject()
         .put("cancelled", new JsonArray())));
     vertx.setPeriodic(200, t -> vertx.eventBus().publish(ClusterAddresses.ANNOUNCE, new NodeInfo(nodeId, name,
         "sim", cluster, memberUuid, List.of("worker"), List.of(), taskTypes, 4, 0, false, new JsonObject(), "",
         System.currentTimeMillis(), ++seq[0], new JsonArray(), 4).toJson()));
+  }
+
+  /** Reports every attempt it holds COMPLETED, to whichever node leads now. */
+  public void completeHeld() {
+    JsonArray results = new JsonArray();
+    held.forEach((id, attempt) -> results.add(new JsonObject().put("id", id).put("attempt", attempt)
+        .put("event", "COMPLETED").put("result", new JsonObject().put("simulated", true))));
+    held.clear();
+    vertx.eventBus().request(TaskAddresses.LEADER_RESULTS, new JsonObject().put("nodeId", id)
+        .put("results", results));
   }
 
   /** Changes what the worker does from now on. */
