@@ -65,6 +65,9 @@ public final class Node {
   /** Set when the node stops to rejoin the cluster afresh (it was cut off and merged back). */
   private volatile boolean rejoin;
   private final Deque<String> deployments = new ArrayDeque<>();
+  private final java.util.Map<String, String> verticleNames = new java.util.HashMap<>();
+  /** How long a verticle may take to stop before the log names it (and again at each such interval). */
+  private static final long SLOW_STOP_MS = 5_000;
   private CheckpointSigner signer;
   private final TermFence fence = new TermFence();
   private TermFile terms;
@@ -240,8 +243,23 @@ public final class Node {
   private Future<Void> deploy(io.vertx.core.Deployable verticle) {
     return vertx.deployVerticle(verticle, new DeploymentOptions()).map(depId -> {
       deployments.push(depId);
+      verticleNames.put(depId, verticle.getClass().getSimpleName());
       return null;
     });
+  }
+
+  /** Undeploys one verticle, saying so when it holds the stop up (each has its own bounded drain). */
+  private Future<Void> undeploy(String depId) {
+    String name = verticleNames.getOrDefault(depId, depId);
+    long started = System.nanoTime();
+    long slow = vertx.setPeriodic(SLOW_STOP_MS, t -> LOG.warn("node stopping: {} still stopping after {} ms", name,
+        (System.nanoTime() - started) / 1_000_000));
+    return vertx.undeploy(depId)
+        .recover(err -> {
+          LOG.warn("undeploying {} failed: {}", name, err.getMessage());
+          return Future.succeededFuture();
+        })
+        .onComplete(ar -> vertx.cancelTimer(slow));
   }
 
   private Future<JsonObject> health() {
@@ -273,11 +291,7 @@ public final class Node {
     Future<Void> chain = Future.succeededFuture();
     while (!deployments.isEmpty()) {
       String depId = deployments.pop();
-      chain = chain.compose(v -> vertx.undeploy(depId)
-          .recover(err -> {
-            LOG.warn("undeploying {} failed: {}", depId, err.getMessage());
-            return Future.succeededFuture();
-          }));
+      chain = chain.compose(v -> undeploy(depId));
     }
     chain
         .compose(v -> context == null ? Future.succeededFuture() : NodeRuns.end(db, context.run(), reason))
