@@ -18,17 +18,81 @@ public final class LedgerChain {
   }
 
   /**
-   * @return the hex SHA-256 of the entry's fields and the previous hash
+   * @return the hex SHA-256 of the entry's fields and the previous hash: of the UTF-8 bytes of
+   *     {@code prevHash \n seq \n time \n type \n nodeId \n subject \n term \n data}, a null subject as empty.
+   *     Fed to the digest field by field through a reused buffer (every node hashes every entry, and the text
+   *     would be built and copied twice only to be hashed)
    */
   public static String hash(String prevHash, long seq, long time, String type, String nodeId, String subject,
       long term, String data) {
-    String canonical = prevHash + '\n' + seq + '\n' + time + '\n' + type + '\n' + nodeId + '\n'
-        + (subject == null ? "" : subject) + '\n' + term + '\n' + data;
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(canonical.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+    Hasher h = HASHER.get().reset();
+    h.text(prevHash).nl().number(seq).nl().number(time).nl().text(type).nl().text(nodeId).nl()
+        .text(subject == null ? "" : subject).nl().number(term).nl().text(data);
+    return h.finish();
+  }
+
+  private static final ThreadLocal<Hasher> HASHER = ThreadLocal.withInitial(Hasher::new);
+
+  /** One thread's digest and buffer: ASCII text goes in byte for byte, other text as its UTF-8 encoding. */
+  private static final class Hasher {
+    private static final HexFormat HEX = HexFormat.of();
+    private final MessageDigest digest;
+    private final byte[] buf = new byte[4096];
+    private int len;
+
+    Hasher() {
+      try {
+        digest = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    Hasher reset() {
+      len = 0;
+      digest.reset();
+      return this;
+    }
+
+    /** A null is hashed as the text "null", as string concatenation writes it. */
+    Hasher text(String str) {
+      String s = String.valueOf(str);
+      int n = s.length();
+      for (int i = 0; i < n; i++) {
+        char c = s.charAt(i);
+        if (c >= 0x80) {
+          flush();
+          digest.update(s.substring(i).getBytes(StandardCharsets.UTF_8));
+          return this;
+        }
+        if (len == buf.length) {
+          flush();
+        }
+        buf[len++] = (byte) c;
+      }
+      return this;
+    }
+
+    Hasher number(long v) {
+      return text(Long.toString(v));
+    }
+
+    Hasher nl() {
+      if (len == buf.length) {
+        flush();
+      }
+      buf[len++] = '\n';
+      return this;
+    }
+
+    private void flush() {
+      digest.update(buf, 0, len);
+      len = 0;
+    }
+
+    String finish() {
+      flush();
+      return HEX.formatHex(digest.digest());
     }
   }
 }

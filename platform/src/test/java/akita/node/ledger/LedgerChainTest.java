@@ -144,4 +144,30 @@ class LedgerChainTest {
     assertEquals(150L, v.getJsonObject("firstBroken").getLong("seq"));
     assertTrue(v.getJsonObject("firstBroken").getString("reason").contains("signature"));
   }
+
+  /**
+   * Verifies the hash is the SHA-256 of the UTF-8 text the chain is defined on, for ASCII, non-ASCII (with a
+   * surrogate pair), long data (beyond the hasher's buffer), a null subject and nulls elsewhere, and that a
+   * hash computed after a failed one is still right.
+   */
+  @Test
+  void hashIsTheDigestOfTheCanonicalText() throws Exception {
+    String[] datas = {"{\"i\":1}", "{\"name\":\"Zoë 🐺 \\\"q\\\"\"}", "{\"big\":\"" + "x".repeat(10_000) + "é\"}", "",
+        null};
+    for (String data : datas) {
+      for (String subject : new String[] {"task-1", null, "ünï"}) {
+        String canonical = LedgerChain.GENESIS + '\n' + 42 + '\n' + 1_700_000_000_000L + '\n' + "TASK_COMPLETED" + '\n'
+            + "node-1" + '\n' + (subject == null ? "" : subject) + '\n' + 7 + '\n' + data;
+        String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(canonical.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertEquals(expected, LedgerChain.hash(LedgerChain.GENESIS, 42, 1_700_000_000_000L, "TASK_COMPLETED",
+            "node-1", subject, 7, data), "data " + data + ", subject " + subject);
+      }
+    }
+    String none = null;
+    String nulls = none + '\n' + 1 + '\n' + 2 + '\n' + none + '\n' + none + '\n' + "" + '\n' + 3 + '\n' + none;
+    assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(nulls.getBytes(java.nio.charset.StandardCharsets.UTF_8))),
+        LedgerChain.hash(null, 1, 2, null, null, null, 3, null), "nulls are hashed as concatenation writes them");
+  }
 }
