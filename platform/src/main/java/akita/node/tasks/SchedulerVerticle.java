@@ -1460,7 +1460,7 @@ public final class SchedulerVerticle extends VerticleBase {
       } else if (term == myTerm) {
         report(storing, notifying, entries, myTerm);
       }
-      reported.complete();
+      reported.tryComplete();
       completeWaiters(waiting, ar.failed() ? ar.cause() : null);
       if ((!dirty.isEmpty() || !transitions.isEmpty()) && !flushing) {
         scheduleFlush();
