@@ -113,13 +113,14 @@ public final class SchedulerVerticle extends VerticleBase {
   private final List<Promise<Void>> flushWaiters = new ArrayList<>();
   /** The last mirror write: the mirror applies writes in order, so when it is done all earlier ones are. */
   private Future<Void> lastMirror = Future.succeededFuture();
-  /** Completed once the latest flush has been reported (or has failed): reports go out in flush order. */
-  private Future<Void> lastReported = Future.succeededFuture();
-  /** Completed once the next flush has been reported: asked for while changes wait for a flush. */
-  private Promise<Void> nextReport;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   /** State changes waiting for the next flush; reported (ledger, events, metrics) once it has stored them. */
   private List<JsonObject> transitions = new ArrayList<>();
+  /**
+   * The ledger entries of those changes and of acknowledgements, in the order they happened (each task's
+   * SUBMITTED, ASSIGNED, ACKNOWLEDGED, STARTED, end); appended with the next report.
+   */
+  private List<JsonObject> ledgerEntries = new ArrayList<>();
   /** Finished tasks to send to their submitters once stored: notify address → task ids. */
   private Map<String, List<String>> notifications = new HashMap<>();
   /** Finished tasks in the order they ended, to evict from memory and the map after the retention time. */
@@ -267,6 +268,7 @@ public final class SchedulerVerticle extends VerticleBase {
     timers.clear();
     dirty.clear();
     transitions = new ArrayList<>();
+    ledgerEntries = new ArrayList<>();
     notifications = new HashMap<>();
     counts.clear();
     finished.clear();
@@ -277,11 +279,6 @@ public final class SchedulerVerticle extends VerticleBase {
         .asException()));
     flushWaiters.clear();
     lastMirror = Future.succeededFuture();
-    lastReported = Future.succeededFuture();
-    if (nextReport != null) {
-      nextReport.tryComplete();
-      nextReport = null;
-    }
     return Future.join(closing).mapEmpty();
   }
 
@@ -1134,22 +1131,21 @@ public final class SchedulerVerticle extends VerticleBase {
           long now = System.currentTimeMillis();
           if (ar.succeeded()) {
             JsonObject reply = ar.result().body();
-            JsonArray acks = new JsonArray();
+            boolean acked = false;
             for (Object o : reply.getJsonArray("accepted", new JsonArray())) {
               Task t = tasks.get(String.valueOf(o));
               if (t != null) {
                 t.attemptEvent("ackedAt", now);
-                acks.add(new JsonObject().put("type", LedgerEventTypes.TASK_ACKNOWLEDGED).put("subject", t.id())
-                    .put("term", myTerm).put("data", new JsonObject().put("id", t.id())
+                // Recorded with the next report, after the task's ASSIGNED and before what its worker reports.
+                ledgerEntries.add(new JsonObject().put("type", LedgerEventTypes.TASK_ACKNOWLEDGED)
+                    .put("subject", t.id()).put("term", myTerm).put("data", new JsonObject().put("id", t.id())
                         .put("taskType", t.spec().type()).put("attempt", t.attempt()).put("nodeId", nodeId)
                         .put("at", now)));
+                acked = true;
               }
             }
-            if (!acks.isEmpty()) {
-              // After the report that holds these assignments (ASSIGNED): the ledger then records each task's
-              // acknowledgement after its assignment.
-              reportedSoFar().onComplete(x -> vertx.eventBus().send(LedgerAddresses.APPEND,
-                  new JsonObject().put("events", acks), LOCAL));
+            if (acked) {
+              scheduleFlush();
             }
             for (Object o : reply.getJsonArray("refused", new JsonArray())) {
               JsonObject r = (JsonObject) o;
@@ -1207,6 +1203,8 @@ public final class SchedulerVerticle extends VerticleBase {
         e.put("error", t.lastAttemptError());
       }
       transitions.add(e);
+      ledgerEntries.add(new JsonObject().put("type", LedgerEventTypes.forTaskMove(e.getString("from"), now.name()))
+          .put("subject", t.id()).put("term", term).put("data", e));
       if (now.terminal()) {
         finished.addLast(t);
       }
@@ -1221,20 +1219,16 @@ public final class SchedulerVerticle extends VerticleBase {
    * Reports stored state changes: to the ledger (one batch), to this node's metrics, to the cluster's
    * {@link TaskAddresses#EVENTS} listeners (one message), and finished tasks to their submitters.
    */
-  private void report(List<JsonObject> stored, Map<String, List<String>> notify, Map<String, String> storedJson,
-      long myTerm) {
+  private void report(List<JsonObject> stored, List<JsonObject> recorded, Map<String, List<String>> notify,
+      Map<String, String> storedJson) {
     var bus = vertx.eventBus();
+    if (!recorded.isEmpty()) {
+      bus.request(LedgerAddresses.APPEND, new JsonObject().put("events", new JsonArray(recorded)), LEDGER_DELIVERY)
+          .onFailure(err -> LOG.warn("{} task event(s) not written to the ledger: {}", recorded.size(),
+              err.getMessage()));
+    }
     if (!stored.isEmpty()) {
       JsonArray events = new JsonArray(new ArrayList<>(stored));
-      JsonArray entries = new JsonArray(new ArrayList<>(stored.size()));
-      for (JsonObject e : stored) {
-        entries.add(new JsonObject().put("type", LedgerEventTypes.forTaskMove(e.getString("from"),
-            e.getString("state")))
-            .put("subject", e.getString("id")).put("term", myTerm).put("data", e));
-      }
-      bus.request(LedgerAddresses.APPEND, new JsonObject().put("events", entries), LEDGER_DELIVERY)
-          .onFailure(err -> LOG.warn("{} task event(s) not written to the ledger: {}", entries.size(),
-              err.getMessage()));
       bus.publish(TaskAddresses.TRANSITIONS, new JsonObject().put("transitions", events), LOCAL);
       bus.publish(TaskAddresses.EVENTS, new JsonObject().put("events", events));
     }
@@ -1389,26 +1383,11 @@ public final class SchedulerVerticle extends VerticleBase {
     return p.future();
   }
 
-  /**
-   * @return completed once every change made so far has been reported (to the ledger, in order): at once when
-   *     no change waits for a flush, else after the next flush's report
-   */
-  private Future<Void> reportedSoFar() {
-    if (transitions.isEmpty()) {
-      return lastReported;
-    }
-    if (nextReport == null) {
-      nextReport = Promise.promise();
-    }
-    scheduleFlush();
-    return nextReport.future();
-  }
-
   private void doFlush() {
     if (flushing || term == 0) {
       return;
     }
-    if (dirty.isEmpty() && transitions.isEmpty()) {
+    if (dirty.isEmpty() && transitions.isEmpty() && ledgerEntries.isEmpty()) {
       List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
       flushWaiters.clear();
       lastMirror.onComplete(ar -> waiting.forEach(p -> p.tryComplete()));
@@ -1419,6 +1398,8 @@ public final class SchedulerVerticle extends VerticleBase {
     dirty.clear();
     List<JsonObject> storing = transitions;
     transitions = new ArrayList<>();
+    List<JsonObject> recording = ledgerEntries;
+    ledgerEntries = new ArrayList<>();
     Map<String, List<String>> notifying = notifications;
     notifications = new HashMap<>();
     List<JsonArray> rows = new ArrayList<>(ids.size());
@@ -1434,9 +1415,6 @@ public final class SchedulerVerticle extends VerticleBase {
     List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
     flushWaiters.clear();
     long myTerm = term;
-    Promise<Void> reported = nextReport != null ? nextReport : Promise.promise();
-    nextReport = null;
-    lastReported = reported.future();
     Future<Void> toMap = entries.isEmpty() ? Future.succeededFuture()
         : Future.fromCompletionStage(map.putAllAsync(entries), vertx.getOrCreateContext());
     Future<Void> toMirror = mirror(rows);
@@ -1444,7 +1422,7 @@ public final class SchedulerVerticle extends VerticleBase {
     // The next flush may start once the map has this one (map writes stay in order); the mirror goes on alone.
     toMap.onComplete(ar -> {
       flushing = false;
-      if (!dirty.isEmpty() || !transitions.isEmpty() || !flushWaiters.isEmpty()) {
+      if (!dirty.isEmpty() || !transitions.isEmpty() || !ledgerEntries.isEmpty() || !flushWaiters.isEmpty()) {
         scheduleFlush();
       }
     });
@@ -1455,14 +1433,15 @@ public final class SchedulerVerticle extends VerticleBase {
           dirty.addAll(ids); // try again, and report once stored
           storing.addAll(transitions);
           transitions = storing;
+          recording.addAll(ledgerEntries);
+          ledgerEntries = recording;
           notifying.forEach((a, l) -> notifications.computeIfAbsent(a, x -> new ArrayList<>()).addAll(l));
         }
       } else if (term == myTerm) {
-        report(storing, notifying, entries, myTerm);
+        report(storing, recording, notifying, entries);
       }
-      reported.tryComplete();
       completeWaiters(waiting, ar.failed() ? ar.cause() : null);
-      if ((!dirty.isEmpty() || !transitions.isEmpty()) && !flushing) {
+      if ((!dirty.isEmpty() || !transitions.isEmpty() || !ledgerEntries.isEmpty()) && !flushing) {
         scheduleFlush();
       }
     });
