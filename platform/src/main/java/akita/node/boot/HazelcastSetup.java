@@ -92,14 +92,11 @@ public final class HazelcastSetup {
     c.addMapConfig(new MapConfig("__vertx.haInfo").setBackupCount(1));
     c.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
     // The task map (ADR 12): one synchronous backup; its values are only read whole at a take-over, so no
-    // record keeps a deserialized copy (a million queued tasks, 8 bytes each). After a partition heals, the
-    // side that merges in brings nothing (ADR 19): what it stored alone was never acknowledged (a leader cut
-    // off answers NOT_STORED), and Hazelcast's default would add its records that the majority lacks, such as a
-    // task whose retried submit the majority stored under the same idempotency key.
+    // record keeps a deserialized copy (a million queued tasks, 8 bytes each). Merges keep Hazelcast's default,
+    // put-if-absent (ADR 19): nodes restarted together can form two clusters that merge moments later, and the
+    // tasks the smaller one recovered from its mirrors must survive the merge.
     c.addMapConfig(new MapConfig(akita.node.tasks.SchedulerVerticle.TASK_MAP).setBackupCount(1)
-        .setCacheDeserializedValues(com.hazelcast.config.CacheDeserializedValues.NEVER)
-        .setMergePolicyConfig(new com.hazelcast.config.MergePolicyConfig(
-            com.hazelcast.spi.merge.DiscardMergePolicy.class.getName(), 100)));
+        .setCacheDeserializedValues(com.hazelcast.config.CacheDeserializedValues.NEVER));
     return c;
   }
 

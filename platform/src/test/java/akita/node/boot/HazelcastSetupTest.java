@@ -8,7 +8,7 @@ import akita.node.config.ConfigOption;
 import akita.node.tasks.SchedulerVerticle;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.MapConfig;
-import com.hazelcast.spi.merge.DiscardMergePolicy;
+import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,14 +36,15 @@ class HazelcastSetupTest {
   }
 
   /**
-   * Verifies the task map keeps one synchronous backup and discards what a merged-in side brings after a
-   * partition heals (its records were never acknowledged).
+   * Verifies the task map keeps one synchronous backup, and keeps what a merged-in side brings that the other
+   * side lacks (put-if-absent): after a whole-cluster restart, nodes that formed two clusters merge, and the
+   * tasks the smaller one recovered must survive (ADR 19; discarding them lost thousands in the chaos test).
    */
   @Test
-  void theTaskMapKeepsABackupAndDiscardsWhatAMergeBrings() {
+  void theTaskMapKeepsABackupAndWhatAMergeBrings() {
     MapConfig m = config().getMapConfig(SchedulerVerticle.TASK_MAP);
     assertEquals(1, m.getBackupCount());
     assertEquals(0, m.getAsyncBackupCount());
-    assertEquals(DiscardMergePolicy.class.getName(), m.getMergePolicyConfig().getPolicy());
+    assertEquals(PutIfAbsentMergePolicy.class.getName(), m.getMergePolicyConfig().getPolicy());
   }
 }
