@@ -230,7 +230,8 @@ public final class ClusterView {
         .put("lastHeartbeat", Instant.ofEpochMilli(e.lastHeard).toString())
         .put("quarantinedUntil", e.quarantinedUntil > System.currentTimeMillis()
             ? Instant.ofEpochMilli(e.quarantinedUntil).toString() : null)
-        .put("member", e.member).put("hostedBy", hostOf(nodeId, i)).put("version", i.version()).put("api", i.api()).put("plugins", i.plugins())
+        .put("member", e.member).put("hostedBy", hostOf(nodeId, i)).put("version", i.version())
+        .put("api", i.api()).put("plugins", i.plugins())
         .put("startedAt", Instant.ofEpochMilli(i.startedAt()).toString());
   }
 

@@ -1216,8 +1216,9 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   /**
-   * Reports stored state changes: to the ledger (one batch), to this node's metrics, to the cluster's
-   * {@link TaskAddresses#EVENTS} listeners (one message), and finished tasks to their submitters.
+   * Reports stored state changes: their ledger entries and the acknowledgements among them, in order, to the
+   * ledger (one batch), the transitions to this node's metrics and to the cluster's {@link TaskAddresses#EVENTS}
+   * listeners (one message), and finished tasks to their submitters.
    */
   private void report(List<JsonObject> stored, List<JsonObject> recorded, Map<String, List<String>> notify,
       Map<String, String> storedJson) {
@@ -1383,11 +1384,16 @@ public final class SchedulerVerticle extends VerticleBase {
     return p.future();
   }
 
+  /** @return whether tasks wait to be stored or ledger entries to be reported (every transition has one) */
+  private boolean unflushed() {
+    return !dirty.isEmpty() || !ledgerEntries.isEmpty();
+  }
+
   private void doFlush() {
     if (flushing || term == 0) {
       return;
     }
-    if (dirty.isEmpty() && transitions.isEmpty() && ledgerEntries.isEmpty()) {
+    if (!unflushed()) {
       List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);
       flushWaiters.clear();
       lastMirror.onComplete(ar -> waiting.forEach(p -> p.tryComplete()));
@@ -1422,7 +1428,7 @@ public final class SchedulerVerticle extends VerticleBase {
     // The next flush may start once the map has this one (map writes stay in order); the mirror goes on alone.
     toMap.onComplete(ar -> {
       flushing = false;
-      if (!dirty.isEmpty() || !transitions.isEmpty() || !ledgerEntries.isEmpty() || !flushWaiters.isEmpty()) {
+      if (unflushed() || !flushWaiters.isEmpty()) {
         scheduleFlush();
       }
     });
@@ -1441,7 +1447,7 @@ public final class SchedulerVerticle extends VerticleBase {
         report(storing, recording, notifying, entries);
       }
       completeWaiters(waiting, ar.failed() ? ar.cause() : null);
-      if ((!dirty.isEmpty() || !transitions.isEmpty() || !ledgerEntries.isEmpty()) && !flushing) {
+      if (unflushed() && !flushing) {
         scheduleFlush();
       }
     });
