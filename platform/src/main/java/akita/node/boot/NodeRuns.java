@@ -2,8 +2,7 @@ package akita.node.boot;
 
 import akita.node.storage.Database;
 import io.vertx.core.Future;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
+import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,26 +20,24 @@ final class NodeRuns {
    * @return this run's number
    */
   static Future<Long> begin(Database db, String nodeId, String version, long startedAt) {
-    return db.write(conn -> conn.query("SELECT run, started_at FROM node_runs WHERE stopped_at IS NULL "
-            + "ORDER BY run DESC LIMIT 1").execute()
-        .compose(rows -> {
-          for (Row r : rows) {
-            LOG.warn("the previous run (#{}, started {}) did not shut down cleanly", r.getLong("run"),
-                java.time.Instant.ofEpochMilli(r.getLong("started_at")));
-          }
-          return conn.query("UPDATE node_runs SET stopped_at = started_at, stop_reason = 'unclean' "
-              + "WHERE stopped_at IS NULL").execute();
-        })
-        .compose(v -> conn.preparedQuery("INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)")
-            .execute(Tuple.of(nodeId, version, startedAt)))
-        .compose(v -> conn.query("SELECT max(run) AS run FROM node_runs").execute())
-        .map(rows -> rows.iterator().next().getLong("run")));
+    return db.write(w -> {
+      for (JsonObject r : w.query("SELECT run, started_at FROM node_runs WHERE stopped_at IS NULL "
+          + "ORDER BY run DESC LIMIT 1")) {
+        LOG.warn("the previous run (#{}, started {}) did not shut down cleanly", r.getLong("run"),
+            java.time.Instant.ofEpochMilli(r.getLong("started_at")));
+      }
+      w.update("UPDATE node_runs SET stopped_at = started_at, stop_reason = 'unclean' WHERE stopped_at IS NULL");
+      w.update("INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)", nodeId, version, startedAt);
+      return w.query("SELECT max(run) AS run FROM node_runs").get(0).getLong("run");
+    });
   }
 
   /** Records a clean stop of a run. */
   static Future<Void> end(Database db, long run, String reason) {
-    return db.write(conn -> conn.preparedQuery("UPDATE node_runs SET stopped_at = ?, stop_reason = ? WHERE run = ?")
-        .execute(Tuple.of(System.currentTimeMillis(), reason, run))
-        .mapEmpty());
+    long now = System.currentTimeMillis();
+    return db.write(w -> {
+      w.update("UPDATE node_runs SET stopped_at = ?, stop_reason = ? WHERE run = ?", now, reason, run);
+      return (Void) null;
+    });
   }
 }

@@ -51,6 +51,9 @@ public final class LedgerVerticle extends VerticleBase {
   private static final long PRUNE_MS = 60_000;
   private static final int VERIFY_PAGE = 2_000;
   private static final String COLUMNS = "seq, time, type, node_id, subject, term, data, prev_hash, hash";
+  private static final String INSERT = "INSERT INTO ledger (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  private static final String INSERT_CHECKPOINT = "INSERT OR REPLACE INTO ledger_checkpoints (seq, hash, time, "
+      + "pruned, node_id, public_key, signature) VALUES (?, ?, ?, ?, ?, ?, ?)";
   private static final DeliveryOptions LOCAL = LocalCodec.LOCAL;
   private static final DeliveryOptions PEER = new DeliveryOptions().setSendTimeout(10_000);
 
@@ -106,7 +109,7 @@ public final class LedgerVerticle extends VerticleBase {
   record Checkpoint(long seq, String hash, long time, long pruned, String nodeId, String publicKey,
       String signature) {
 
-    static Checkpoint of(Row r) {
+    static Checkpoint of(JsonObject r) {
       return new Checkpoint(r.getLong("seq"), r.getString("hash"), r.getLong("time"), r.getLong("pruned"),
           r.getString("node_id"), r.getString("public_key"), r.getString("signature"));
     }
@@ -231,50 +234,46 @@ public final class LedgerVerticle extends VerticleBase {
 
   /** Finds the chain's head and checkpoint, and chains rows written before the ledger had hashes (schema V2). */
   private Future<Void> loadHead() {
-    return db.write(conn -> conn.query("SELECT seq, hash, time, pruned, node_id, public_key, signature "
-            + "FROM ledger_checkpoints ORDER BY seq DESC LIMIT 1").execute()
-        .compose(cps -> {
-          if (cps.size() > 0) {
-            checkpoint = Checkpoint.of(cps.iterator().next());
-          }
-          // Only a ledger from before the hash chain (schema V2) needs a full pass; otherwise read the ends.
-          return conn.query("SELECT COUNT(*) AS n FROM ledger WHERE hash IS NULL").execute()
-              .compose(c -> c.iterator().next().getLong("n") > 0
-                  ? conn.query("SELECT " + COLUMNS + " FROM ledger ORDER BY seq").execute()
-                  : conn.query("SELECT " + COLUMNS + " FROM ledger WHERE seq = (SELECT MIN(seq) FROM ledger) "
-                      + "OR seq = (SELECT MAX(seq) FROM ledger) ORDER BY seq").execute());
-        })
-        .compose(rows -> {
-          List<Tuple> updates = new ArrayList<>();
-          String prev = checkpoint == null ? LedgerChain.GENESIS : checkpoint.hash();
-          long seq = checkpoint == null ? 0 : checkpoint.seq();
-          boolean first = true;
-          for (Row r : rows) {
-            seq = r.getLong("seq");
-            if (first) {
-              firstSeq = seq;
-              first = false;
-            }
-            String hash = r.getString("hash");
-            if (hash == null) {
-              hash = LedgerChain.hash(prev, seq, r.getLong("time"), r.getString("type"), r.getString("node_id"),
-                  r.getString("subject"), r.getLong("term"), r.getString("data"));
-              updates.add(Tuple.of(prev, hash, seq));
-            }
-            prev = hash;
-          }
-          if (first) {
-            firstSeq = seq + 1;
-          }
-          lastSeq = seq;
-          lastHash = prev;
-          if (updates.isEmpty()) {
-            return Future.succeededFuture();
-          }
-          LOG.info("chained {} ledger entries written before the hash chain existed", updates.size());
-          return conn.preparedQuery("UPDATE ledger SET prev_hash = ?, hash = ? WHERE seq = ?").executeBatch(updates)
-              .mapEmpty();
-        }));
+    record Head(Checkpoint checkpoint, long firstSeq, long lastSeq, String lastHash) {
+    }
+    return db.write(w -> {
+      List<JsonObject> cps = w.query("SELECT seq, hash, time, pruned, node_id, public_key, signature "
+          + "FROM ledger_checkpoints ORDER BY seq DESC LIMIT 1");
+      Checkpoint cp = cps.isEmpty() ? null : Checkpoint.of(cps.get(0));
+      // Only a ledger from before the hash chain (schema V2) needs a full pass; otherwise read the ends.
+      List<JsonObject> rows = w.query("SELECT COUNT(*) AS n FROM ledger WHERE hash IS NULL").get(0).getLong("n") > 0
+          ? w.query("SELECT " + COLUMNS + " FROM ledger ORDER BY seq")
+          : w.query("SELECT " + COLUMNS + " FROM ledger WHERE seq = (SELECT MIN(seq) FROM ledger) "
+              + "OR seq = (SELECT MAX(seq) FROM ledger) ORDER BY seq");
+      List<Tuple> updates = new ArrayList<>();
+      String prev = cp == null ? LedgerChain.GENESIS : cp.hash();
+      long seq = cp == null ? 0 : cp.seq();
+      long first = -1;
+      for (JsonObject r : rows) {
+        seq = r.getLong("seq");
+        if (first < 0) {
+          first = seq;
+        }
+        String hash = r.getString("hash");
+        if (hash == null) {
+          hash = LedgerChain.hash(prev, seq, r.getLong("time"), r.getString("type"), r.getString("node_id"),
+              r.getString("subject"), r.getLong("term"), r.getString("data"));
+          updates.add(Tuple.of(prev, hash, seq));
+        }
+        prev = hash;
+      }
+      if (!updates.isEmpty()) {
+        LOG.info("chained {} ledger entries written before the hash chain existed", updates.size());
+        w.batch("UPDATE ledger SET prev_hash = ?, hash = ? WHERE seq = ?", updates);
+      }
+      return new Head(cp, first < 0 ? seq + 1 : first, seq, prev);
+    }).map(h -> {
+      checkpoint = h.checkpoint();
+      firstSeq = h.firstSeq();
+      lastSeq = h.lastSeq();
+      lastHash = h.lastHash();
+      return null;
+    });
   }
 
   // ---- roles -------------------------------------------------------------------------------------------
@@ -818,21 +817,19 @@ public final class LedgerVerticle extends VerticleBase {
 
   private Future<Void> orphanFrom(long seq) {
     long now = System.currentTimeMillis();
-    return db.write(conn -> conn.preparedQuery("INSERT INTO ledger_orphans (" + COLUMNS + ", orphaned_at) SELECT "
-            + COLUMNS + ", ? FROM ledger WHERE seq >= ?").execute(Tuple.of(now, seq))
-        .compose(ins -> conn.preparedQuery("DELETE FROM ledger WHERE seq >= ?").execute(Tuple.of(seq))
-            .map(RowSet::rowCount))
-        .compose(n -> conn.preparedQuery("SELECT hash FROM ledger WHERE seq = ?").execute(Tuple.of(seq - 1))
-            .map(rows -> {
-              String prev = rows.size() > 0 ? rows.iterator().next().getString("hash")
-                  : checkpoint != null && checkpoint.seq() == seq - 1 ? checkpoint.hash() : LedgerChain.GENESIS;
-              return new Object[] {n, prev};
-            })))
+    return db.write(w -> {
+      w.update("INSERT INTO ledger_orphans (" + COLUMNS + ", orphaned_at) SELECT " + COLUMNS
+          + ", ? FROM ledger WHERE seq >= ?", now, seq);
+      int n = w.update("DELETE FROM ledger WHERE seq >= ?", seq);
+      List<JsonObject> rows = w.query("SELECT hash FROM ledger WHERE seq = ?", seq - 1);
+      return new Object[] {n, rows.isEmpty() ? null : rows.get(0).getString("hash")};
+    })
         .map(res -> {
           int moved = (Integer) res[0];
           LOG.warn("ledger: our entries from seq {} are not the cluster's; moved {} to ledger_orphans", seq, moved);
           lastSeq = seq - 1;
-          lastHash = (String) res[1];
+          lastHash = res[1] != null ? (String) res[1]
+              : checkpoint != null && checkpoint.seq() == seq - 1 ? checkpoint.hash() : LedgerChain.GENESIS;
           needRepair = true;
           outbox.add(local(new JsonObject().put("type", LedgerEventTypes.LEDGER_ENTRIES_ORPHANED)
               .put("subject", nodeId).put("data", new JsonObject().put("fromSeq", seq).put("entries", moved)), null));
@@ -846,9 +843,10 @@ public final class LedgerVerticle extends VerticleBase {
       return Future.failedFuture("the checkpoint at seq " + cp.seq() + " from " + cp.nodeId() + " is not signed "
           + "by the key it names");
     }
-    return db.write(conn -> conn.preparedQuery("INSERT OR REPLACE INTO ledger_checkpoints (seq, hash, time, pruned, "
-            + "node_id, public_key, signature) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(cp.toTuple())
-        .compose(v -> conn.preparedQuery("DELETE FROM ledger WHERE seq <= ?").execute(Tuple.of(cp.seq()))))
+    return db.write(w -> {
+      w.batch(INSERT_CHECKPOINT, List.of(cp.toTuple()));
+      return w.update("DELETE FROM ledger WHERE seq <= ?", cp.seq());
+    })
         .onSuccess(v -> {
           LOG.info("ledger: took the checkpoint at seq {} from {}", cp.seq(), cp.nodeId());
           checkpoint = cp;
@@ -883,8 +881,10 @@ public final class LedgerVerticle extends VerticleBase {
   private Future<Void> insert(List<Entry> entries) {
     List<Tuple> rows = new ArrayList<>(entries.size());
     entries.forEach(e -> rows.add(e.toTuple()));
-    return db.write(conn -> conn.preparedQuery("INSERT INTO ledger (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, "
-        + "?, ?)").executeBatch(rows)).mapEmpty();
+    return db.write(w -> {
+      w.batch(INSERT, rows);
+      return (Void) null;
+    });
   }
 
   /**
@@ -939,18 +939,18 @@ public final class LedgerVerticle extends VerticleBase {
           if (cut < firstSeq) {
             return Future.succeededFuture();
           }
-          return db.write(conn -> conn.preparedQuery("SELECT hash FROM ledger WHERE seq = ?").execute(Tuple.of(cut))
-              .compose(h -> {
-                String hash = h.iterator().next().getString("hash");
-                long pruned = (checkpoint == null ? 0 : checkpoint.pruned()) + (cut - firstSeq + 1);
-                long now = System.currentTimeMillis();
-                Checkpoint cp = new Checkpoint(cut, hash, now, pruned, nodeId, signer.publicKey(),
-                    signer.sign(cut, hash, now, pruned));
-                return conn.preparedQuery("INSERT OR REPLACE INTO ledger_checkpoints (seq, hash, time, pruned, "
-                        + "node_id, public_key, signature) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(cp.toTuple())
-                    .compose(v -> conn.preparedQuery("DELETE FROM ledger WHERE seq <= ?").execute(Tuple.of(cut)))
-                    .map(v -> cp);
-              }))
+          long first = firstSeq;
+          Checkpoint previous = checkpoint;
+          return db.write(w -> {
+            String hash = w.query("SELECT hash FROM ledger WHERE seq = ?", cut).get(0).getString("hash");
+            long pruned = (previous == null ? 0 : previous.pruned()) + (cut - first + 1);
+            long now = System.currentTimeMillis();
+            Checkpoint cp = new Checkpoint(cut, hash, now, pruned, nodeId, signer.publicKey(),
+                signer.sign(cut, hash, now, pruned));
+            w.batch(INSERT_CHECKPOINT, List.of(cp.toTuple()));
+            w.update("DELETE FROM ledger WHERE seq <= ?", cut);
+            return cp;
+          })
               .onSuccess(cp -> {
                 LOG.info("ledger: pruned entries {} to {}; signed checkpoint at seq {}", firstSeq, cp.seq(), cp.seq());
                 checkpoint = cp;

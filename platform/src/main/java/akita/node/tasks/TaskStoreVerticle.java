@@ -100,7 +100,10 @@ public final class TaskStoreVerticle extends VerticleBase {
       rows.addAll(p.rows);
     }
     writing = true;
-    db.write(conn -> conn.preparedQuery(UPSERT).executeBatch(rows))
+    db.write(w -> {
+      w.batch(UPSERT, rows);
+      return (Void) null;
+    })
         .onComplete(ar -> {
           writing = false;
           if (ar.failed()) {

@@ -4,16 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import io.vertx.sqlclient.Tuple;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,12 +53,10 @@ class DatabaseTest {
    */
   @Test
   void committedWritesAreVisibleToAnotherConnection(Vertx vertx, VertxTestContext ctx) {
-    Database.open(vertx, dir).compose(db -> db.write(conn -> conn.preparedQuery(
-                "INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)")
-            .execute(Tuple.of("n", "v", 1L)))
-        .compose(v -> db.write(conn -> conn.preparedQuery(
-                "INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)")
-            .execute(Tuple.of("n", "v", 2L))))
+    Database.open(vertx, dir).compose(db -> db.write(w -> w.update(
+                "INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)", "n", "v", 1L))
+        .compose(v -> db.write(w -> w.update(
+                "INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)", "n", "v", 2L)))
         .compose(v -> vertx.executeBlocking(() -> {
           try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Database.FILE_NAME));
                Statement s = c.createStatement();
@@ -70,6 +71,83 @@ class DatabaseTest {
         })
         .compose(Database::close))
         .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** Verifies work that throws rolls its transaction back (nothing of it stays) and the writer goes on working. */
+  @Test
+  void aFailedWriteRollsBackAndTheNextOneCommits(Vertx vertx, VertxTestContext ctx) {
+    Database.open(vertx, dir).compose(db -> db.write(w -> {
+          w.update("INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)", "n", "v", 1L);
+          return w.update("INSERT INTO no_such_table VALUES (1)");
+        })
+        .transform(ar -> {
+          ctx.verify(() -> assertTrue(ar.failed(), "a failing statement fails the write"));
+          return db.write(w -> w.update("INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)",
+              "n", "v", 2L));
+        })
+        .compose(v -> db.reader().query("SELECT started_at FROM node_runs").execute())
+        .map(rows -> {
+          ctx.verify(() -> {
+            assertEquals(1, rows.size(), "the failed write left nothing");
+            assertEquals(2L, rows.iterator().next().getLong(0));
+          });
+          return db;
+        })
+        .compose(Database::close))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** Verifies the writer holds no lock between writes: another connection can write at once (no busy wait). */
+  @Test
+  void anIdleWriterLeavesTheFileToOtherWriters(Vertx vertx, VertxTestContext ctx) {
+    Database.open(vertx, dir).compose(db -> db.write(w -> w.update(
+                "INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)", "n", "v", 1L))
+        .compose(v -> vertx.executeBlocking(() -> {
+          try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Database.FILE_NAME));
+               Statement s = c.createStatement()) {
+            s.execute("PRAGMA busy_timeout = 0");
+            return s.executeUpdate("INSERT INTO node_runs (node_id, version, started_at) VALUES ('o', 'v', 2)");
+          }
+        }))
+        .map(n -> {
+          ctx.verify(() -> assertEquals(1, n));
+          return db;
+        })
+        .compose(Database::close))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** Verifies writes asked for without waiting commit in the order they were asked for. */
+  @Test
+  void writesCommitInTheOrderAsked(Vertx vertx, VertxTestContext ctx) {
+    Database.open(vertx, dir).compose(db -> {
+      List<Future<Integer>> writes = new ArrayList<>();
+      for (long i = 1; i <= 200; i++) {
+        long n = i;
+        writes.add(db.write(w -> w.update("INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)",
+            "n", "v", n)));
+      }
+      return Future.all(writes)
+          .compose(v -> db.reader().query("SELECT started_at FROM node_runs ORDER BY run").execute())
+          .map(rows -> {
+            List<Long> order = new ArrayList<>();
+            rows.forEach(r -> order.add(r.getLong(0)));
+            ctx.verify(() -> assertEquals(LongStream.rangeClosed(1, 200).boxed().toList(), order));
+            return db;
+          })
+          .compose(Database::close);
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** Verifies a write after close fails with a message, and does not reach the file. */
+  @Test
+  void aWriteAfterCloseIsRefused(Vertx vertx, VertxTestContext ctx) {
+    Database.open(vertx, dir).compose(db -> db.close().map(v -> db))
+        .compose(db -> db.write(w -> w.update("DELETE FROM node_runs")))
+        .onComplete(ctx.failing(err -> ctx.verify(() -> {
+          assertTrue(err.getMessage().contains("is closed"), err.getMessage());
+          ctx.completeNow();
+        })));
   }
 
   /** Verifies a file that is not a database gives a clear error and is left untouched. */
@@ -92,8 +170,7 @@ class DatabaseTest {
   @Test
   void newerSchemaIsRefused(Vertx vertx, VertxTestContext ctx) {
     Database.open(vertx, dir)
-        .compose(db -> db.write(conn -> conn.query("INSERT INTO schema_migrations VALUES (999, 'future', 'x', 0)")
-            .execute()).compose(v -> db.close()))
+        .compose(db -> db.write(w -> w.update("INSERT INTO schema_migrations VALUES (999, 'future', 'x', 0)")).compose(v -> db.close()))
         .compose(v -> Database.open(vertx, dir))
         .onComplete(ctx.failing(err -> ctx.verify(() -> {
           assertTrue(err.getMessage().contains("schema version 999, newer than this build"), err.getMessage());
