@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.Writer;
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -363,39 +365,19 @@ public final class Task {
     return o;
   }
 
-  /** Fields left out of the stored form while empty: {@link #fromJson} reads their absence as empty. */
-  private static final Set<String> OMITTED_WHEN_EMPTY = Set.of("requiredCapabilities", "affinity", "antiAffinity",
-      "labels", "failedOn", "attemptHistory");
-
   private static final JsonFactory JSON = new JsonFactory();
-
-  /**
-   * The stored form of the spec, which never changes: encoded once, without its closing brace, for
-   * {@link #storedJson} to continue.
-   */
-  private String storedSpec;
 
   /**
    * @return the task as the map and the mirror keep it: {@link #toJson()} without its null fields and its empty
    *     lists and label sets, a third smaller for a queued task; {@link #fromJson} reads it back whole. Written
-   *     field by field after the spec's form, which is encoded once per attempt: the leader stores a task at
+   *     field by field with a streaming generator (no {@code JsonObject} built): the leader stores a task at
    *     submit, at its start when reported apart from its end, and at its end.
    */
   public String storedJson() {
-    String specPart = storedSpec;
-    if (specPart == null) {
-      JsonObject o = spec.toJson();
-      o.getMap().entrySet().removeIf(e -> omitted(e.getKey(), e.getValue())
-          || e.getKey().equals("priority") && spec.priority() == 0);
-      String encoded = o.encode();
-      specPart = encoded.substring(0, encoded.length() - 1);
-    }
-    // Kept while an attempt is on (stored at its start and again at its end), not while the task waits queued
-    // (a million may) nor once it has ended.
-    storedSpec = state == TaskState.PENDING || state.terminal() ? null : specPart;
-    StringBuilder out = new StringBuilder(specPart.length() + 384).append(specPart);
+    StringBuilder out = new StringBuilder(1024);
     try (JsonGenerator g = JSON.createGenerator(new Appender(out))) {
       g.writeStartObject();
+      writeSpec(g);
       g.writeStringField("id", id);
       g.writeStringField("state", state.name());
       if (attempt != 0) {
@@ -435,8 +417,49 @@ public final class Task {
     } catch (IOException e) {
       throw new IllegalStateException("task " + id + " could not be encoded", e); // a StringWriter does not fail
     }
-    out.setCharAt(specPart.length(), ','); // the generator opened an object: continue the spec's instead
     return out.toString();
+  }
+
+  /** The spec's fields as {@link TaskSpec#toJson} has them, without the empty ones ({@link #storedJson}). */
+  private void writeSpec(JsonGenerator g) throws IOException {
+    g.writeStringField("type", spec.type());
+    optional(g, "payload", spec.payload());
+    if (spec.priority() != 0) {
+      g.writeNumberField("priority", spec.priority());
+    }
+    strings(g, "requiredCapabilities", spec.requiredCapabilities());
+    g.writeNumberField("maxAttempts", spec.maxAttempts());
+    g.writeNumberField("timeoutMs", spec.timeoutMs());
+    g.writeNumberField("ackTimeoutMs", spec.ackTimeoutMs());
+    optional(g, "idempotencyKey", spec.idempotencyKey());
+    strings(g, "affinity", spec.affinity());
+    strings(g, "antiAffinity", spec.antiAffinity());
+    if (!spec.labels().isEmpty()) {
+      g.writeObjectFieldStart("labels");
+      for (Map.Entry<String, String> e : spec.labels().entrySet()) {
+        g.writeStringField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+    }
+    optional(g, "submitter", spec.submitter());
+    optional(g, "notify", spec.notifyAddress());
+    if (spec.notBefore() != 0) {
+      g.writeStringField("notBefore", Instant.ofEpochMilli(spec.notBefore()).toString());
+    }
+    if (spec.deadline() != 0) {
+      g.writeStringField("deadline", Instant.ofEpochMilli(spec.deadline()).toString());
+    }
+  }
+
+  private static void strings(JsonGenerator g, String field, List<String> values) throws IOException {
+    if (values.isEmpty()) {
+      return;
+    }
+    g.writeArrayFieldStart(field);
+    for (String v : values) {
+      g.writeString(v);
+    }
+    g.writeEndArray();
   }
 
   /** A writer onto a {@link StringBuilder}: the JDK's {@code StringWriter} synchronizes every call. */
@@ -464,11 +487,6 @@ public final class Task {
     @Override
     public void close() {
     }
-  }
-
-  private static boolean omitted(String field, Object value) {
-    return value == null || OMITTED_WHEN_EMPTY.contains(field)
-        && (value instanceof JsonArray a && a.isEmpty() || value instanceof JsonObject m && m.isEmpty());
   }
 
   private static void optional(JsonGenerator g, String field, Object value) throws IOException {

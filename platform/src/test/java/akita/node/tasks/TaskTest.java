@@ -32,6 +32,34 @@ class TaskTest {
     assertEquals(t.toJson(), Task.fromJson(stored).toJson());
   }
 
+  /** Verifies the stored form holds exactly the full form's fields that are neither null nor empty. */
+  @Test
+  void theStoredFormIsTheFullFormWithoutItsEmptyFields() {
+    Task t = task(new JsonObject().put("type", "echo").put("payload", new JsonObject().put("n", 1))
+        .put("priority", 3).put("requiredCapabilities", new JsonArray().add("gpu").add("ssd"))
+        .put("maxAttempts", 4).put("timeoutMs", 5_000).put("ackTimeoutMs", 700).put("idempotencyKey", "k")
+        .put("affinity", new JsonArray().add("node-1")).put("antiAffinity", new JsonArray().add("node-2"))
+        .put("labels", new JsonObject().put("team", "a").put("tier", "gold")).put("notify", "some.address")
+        .put("notBefore", "2026-11-23T10:00:00Z").put("deadline", "2026-11-24T10:00:00.250Z"));
+    JsonObject full = t.toJson();
+    JsonObject expected = new JsonObject();
+    full.forEach(e -> {
+      Object v = e.getValue();
+      boolean empty = v == null || v instanceof JsonArray a && a.isEmpty()
+          || v instanceof JsonObject o && o.isEmpty() && !e.getKey().equals("payload")
+          || e.getKey().equals("priority") && Integer.valueOf(0).equals(v)
+          || e.getKey().equals("attempts") && Integer.valueOf(0).equals(v)
+          || e.getKey().equals("version") && Long.valueOf(1).equals(v)
+          || e.getKey().equals("readyAt") && Long.valueOf(0).equals(v)
+          || e.getKey().equals("updatedAt") && v.equals(full.getValue("submittedAt"));
+      if (!empty) {
+        expected.put(e.getKey(), v);
+      }
+    });
+    assertEquals(expected, new JsonObject(t.storedJson()));
+    assertEquals(full, Task.fromJson(new JsonObject(t.storedJson())).toJson());
+  }
+
   /** Verifies a task with attempts, a failed node, a result and labels survives the stored form unchanged. */
   @Test
   void aTaskWithHistoryReadsBackAsItWas() {
