@@ -7,16 +7,17 @@ import io.vertx.core.eventbus.MessageCodec;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Hands a {@link JsonObject} to a consumer in the same node without copying it. The event bus copies JSON bodies
- * on local delivery so that sender and receiver cannot change each other's data; for the node's own hot paths
- * (the scheduler's batches to the ledger, the store and the metrics, the ledger's commits) that copy costs more
- * than the work itself. Rule for every use: the sender never changes a body after sending it, and receivers
- * only read it. Local delivery only: a body sent with this codec cannot cross the cluster.
+ * Hands a body (a {@link JsonObject}, or a list of records such as the scheduler's ledger events) to a consumer
+ * in the same node without copying it. The event bus copies JSON bodies on local delivery so that sender and
+ * receiver cannot change each other's data, and has no codec at all for other types; for the node's own hot
+ * paths (the scheduler's batches to the ledger, the store and the metrics, the ledger's commits) that copy costs
+ * more than the work itself. Rule for every use: the sender never changes a body after sending it, and
+ * receivers only read it. Local delivery only: a body sent with this codec cannot cross the cluster.
  */
-public final class LocalCodec implements MessageCodec<JsonObject, JsonObject> {
+public final class LocalCodec implements MessageCodec<Object, Object> {
 
   /** The codec's name, for {@link DeliveryOptions#setCodecName}. */
-  public static final String NAME = "akita.local-json";
+  public static final String NAME = "akita.local";
 
   /** Local-only delivery with this codec: for publishes and fire-and-forget sends. */
   public static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true).setCodecName(NAME);
@@ -43,17 +44,17 @@ public final class LocalCodec implements MessageCodec<JsonObject, JsonObject> {
   }
 
   @Override
-  public void encodeToWire(Buffer buffer, JsonObject o) {
+  public void encodeToWire(Buffer buffer, Object o) {
     throw new IllegalStateException("the " + NAME + " codec is for local delivery only");
   }
 
   @Override
-  public JsonObject decodeFromWire(int pos, Buffer buffer) {
+  public Object decodeFromWire(int pos, Buffer buffer) {
     throw new IllegalStateException("the " + NAME + " codec is for local delivery only");
   }
 
   @Override
-  public JsonObject transform(JsonObject o) {
+  public Object transform(Object o) {
     return o;
   }
 

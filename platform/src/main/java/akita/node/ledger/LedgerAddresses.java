@@ -13,6 +13,14 @@ public final class LedgerAddresses {
   public static final String APPEND = "akita.ledger.append";
 
   /**
+   * Local request/reply, for this node's own services (the scheduler): {@link #APPEND} for events built as
+   * {@link LedgerEvent}s, their data already JSON text, sent as a {@code List<LedgerEvent>} with
+   * {@link akita.node.bus.LocalCodec} (never leaves the node). Appended in list order; replies {@code {"ok": true,
+   * "seq"}} once the leader has committed them. Fails 400 INVALID_EVENT for an empty list, 503 LEDGER_BACKLOG.
+   */
+  public static final String APPEND_EVENTS = "akita.local.ledger.append-events";
+
+  /**
    * Local request/reply. Body: {@code {"type"?, "subject"?, "since"? (epoch ms), "limit"?, "cursor"?,
    * "after"?}}. Reply: {@code {"entries": [{"seq", "time", "type", "nodeId", "subject", "term", "data",
    * "prevHash", "hash"}], "nextCursor"}}, newest first; with {@code after} (a seq), the entries after it, oldest

@@ -23,7 +23,6 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class LedgerVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(LedgerVerticle.class);
-  private static final Pattern TYPE = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
   private static final int MAX_BATCH = 500;
   private static final int RANGE_LIMIT = 1_000;
   private static final int MAX_OUTBOX = 200_000;
@@ -59,7 +57,7 @@ public final class LedgerVerticle extends VerticleBase {
 
   /** An event waiting to be sequenced: from this node, or forwarded to this node while it leads. */
   private record Pending(String eid, long time, String type, String origin, String subject, long term, String data,
-      Message<JsonObject> msg) {
+      Message<?> msg) {
 
     JsonObject toWire() {
       return new JsonObject().put("eid", eid).put("time", time).put("type", type).put("nodeId", origin)
@@ -192,6 +190,7 @@ public final class LedgerVerticle extends VerticleBase {
     return loadHead()
         .compose(v -> Future.all(List.of(
             bus.<JsonObject>localConsumer(LedgerAddresses.APPEND, this::onAppend).completion(),
+            bus.<List<LedgerEvent>>localConsumer(LedgerAddresses.APPEND_EVENTS, this::onAppendEvents).completion(),
             bus.<JsonObject>localConsumer(LedgerAddresses.QUERY, this::onQuery).completion(),
             bus.<JsonObject>localConsumer(LedgerAddresses.VERIFY, this::onVerify).completion(),
             bus.<JsonObject>localConsumer(LedgerAddresses.PRUNE, this::prune).completion(),
@@ -388,6 +387,28 @@ public final class LedgerVerticle extends VerticleBase {
       }
       batch = List.of(local(body, msg));
     }
+    enqueue(batch, msg);
+  }
+
+  /** Events this node's services built with their data as text ({@link LedgerEvent}): nothing to check or encode. */
+  private void onAppendEvents(Message<List<LedgerEvent>> msg) {
+    List<LedgerEvent> events = msg.body();
+    if (events == null || events.isEmpty()) {
+      new BusError(400, "INVALID_EVENT", "an append needs at least one event").failOn(msg);
+      return;
+    }
+    List<Pending> batch = new ArrayList<>(events.size());
+    long now = System.currentTimeMillis();
+    String prefix = nodeId + "/" + runId + "/";
+    for (int i = 0; i < events.size(); i++) {
+      LedgerEvent e = events.get(i);
+      batch.add(new Pending(prefix + (++eventCounter), now, e.type(), nodeId, e.subject(), e.term(), e.data(),
+          i == events.size() - 1 ? msg : null));
+    }
+    enqueue(batch, msg);
+  }
+
+  private void enqueue(List<Pending> batch, Message<?> msg) {
     if (outbox.size() + batch.size() > MAX_OUTBOX) {
       LOG.error("ledger: {} events wait for a leader; refusing more", outbox.size());
       new BusError(503, "LEDGER_BACKLOG", "the ledger has " + outbox.size() + " events waiting for a leader")
@@ -398,20 +419,8 @@ public final class LedgerVerticle extends VerticleBase {
     kick();
   }
 
-  /** Types already found valid: the same few repeat in every batch. */
-  private static final java.util.Set<String> VALID_TYPES = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
   private static boolean validType(String type) {
-    if (VALID_TYPES.contains(type)) {
-      return true;
-    }
-    if (!TYPE.matcher(type).matches()) {
-      return false;
-    }
-    if (VALID_TYPES.size() < 1_024) {
-      VALID_TYPES.add(type);
-    }
-    return true;
+    return LedgerEvent.validType(type);
   }
 
   /** @return what is wrong with an event, {@code null} if nothing */
@@ -501,7 +510,7 @@ public final class LedgerVerticle extends VerticleBase {
       return;
     }
     if (!inbound.isEmpty()) {
-      apply(inbound.poll());
+      apply(takeInbound());
     } else if (needRepair && source != null && !source.equals(nodeId) && drained == null) {
       repair(); // not while stopping: a fetch from a leader that may be stopping too could hold the stop
     } else if (drained != null) {
@@ -662,6 +671,22 @@ public final class LedgerVerticle extends VerticleBase {
   }
 
   /** A follower applies a replicated batch that continues its chain; anything else makes it repair. */
+  /**
+   * @return the replicated batches waiting, joined up to {@value #MAX_BATCH} entries: what queued while the last
+   *     one was stored goes into one transaction, not one each
+   */
+  private List<Entry> takeInbound() {
+    List<Entry> first = inbound.poll();
+    if (inbound.isEmpty()) {
+      return first;
+    }
+    List<Entry> joined = new ArrayList<>(first);
+    while (!inbound.isEmpty() && joined.size() + inbound.peek().size() <= MAX_BATCH) {
+      joined.addAll(inbound.poll());
+    }
+    return joined;
+  }
+
   private void apply(List<Entry> batch) {
     List<Entry> fresh = new ArrayList<>(batch.size());
     for (Entry e : batch) {

@@ -4,6 +4,7 @@ import akita.api.client.JsonTextCodec;
 import akita.api.client.TaskClient;
 import akita.node.NodeContext;
 import akita.node.bus.BusError;
+import akita.node.bus.JsonText;
 import akita.node.bus.LocalCodec;
 import akita.node.cluster.ClusterAddresses;
 import akita.node.cluster.ClusterView;
@@ -12,6 +13,7 @@ import akita.node.cluster.Membership;
 import akita.node.cluster.NodeHealth;
 import akita.node.cluster.NodeInfo;
 import akita.node.ledger.LedgerAddresses;
+import akita.node.ledger.LedgerEvent;
 import akita.node.ledger.LedgerEventTypes;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
@@ -120,7 +122,7 @@ public final class SchedulerVerticle extends VerticleBase {
    * The ledger entries of those changes and of acknowledgements, in the order they happened (each task's
    * SUBMITTED, ASSIGNED, ACKNOWLEDGED, STARTED, end); appended with the next report.
    */
-  private List<JsonObject> ledgerEntries = new ArrayList<>();
+  private List<LedgerEvent> ledgerEntries = new ArrayList<>();
   /** Finished tasks to send to their submitters once stored: notify address → task ids. */
   private Map<String, List<String>> notifications = new HashMap<>();
   /** Finished tasks in the order they ended, to evict from memory and the map after the retention time. */
@@ -1137,10 +1139,9 @@ public final class SchedulerVerticle extends VerticleBase {
               if (t != null) {
                 t.attemptEvent("ackedAt", now);
                 // Recorded with the next report, after the task's ASSIGNED and before what its worker reports.
-                ledgerEntries.add(new JsonObject().put("type", LedgerEventTypes.TASK_ACKNOWLEDGED)
-                    .put("subject", t.id()).put("term", myTerm).put("data", new JsonObject().put("id", t.id())
-                        .put("taskType", t.spec().type()).put("attempt", t.attempt()).put("nodeId", nodeId)
-                        .put("at", now)));
+                ledgerEntries.add(new LedgerEvent(LedgerEventTypes.TASK_ACKNOWLEDGED, t.id(), myTerm,
+                    JsonText.object(160).field("id", t.id()).field("taskType", t.spec().type())
+                        .field("attempt", t.attempt()).field("nodeId", nodeId).field("at", now).end()));
                 acked = true;
               }
             }
@@ -1193,18 +1194,26 @@ public final class SchedulerVerticle extends VerticleBase {
         counts.merge(was, -1, Integer::sum);
       }
       counts.merge(now, 1, Integer::sum);
+      String from = was == null ? null : was.name();
+      long at = System.currentTimeMillis();
+      JsonObject error = now == TaskState.FAILED ? t.error() : now == TaskState.RETRYING ? t.lastAttemptError() : null;
       JsonObject e = new JsonObject().put("id", t.id()).put("taskType", t.spec().type())
-          .put("from", was == null ? null : was.name()).put("state", now.name()).put("attempt", t.attempt())
+          .put("from", from).put("state", now.name()).put("attempt", t.attempt())
           .put("nodeId", t.nodeId()).put("reason", t.reason()).put("submittedAt", t.submittedAt())
-          .put("at", System.currentTimeMillis());
-      if (now == TaskState.FAILED) {
-        e.put("error", t.error());
-      } else if (now == TaskState.RETRYING) {
-        e.put("error", t.lastAttemptError());
+          .put("at", at);
+      if (error != null) {
+        e.put("error", error);
       }
       transitions.add(e);
-      ledgerEntries.add(new JsonObject().put("type", LedgerEventTypes.forTaskMove(e.getString("from"), now.name()))
-          .put("subject", t.id()).put("term", term).put("data", e));
+      // The same fields as text for the ledger, written directly rather than encoded from the object.
+      JsonText data = JsonText.object(256).field("id", t.id()).field("taskType", t.spec().type())
+          .field("from", from).field("state", now.name()).field("attempt", t.attempt())
+          .field("nodeId", t.nodeId()).field("reason", t.reason()).field("submittedAt", t.submittedAt())
+          .field("at", at);
+      if (error != null) {
+        data.field("error", error);
+      }
+      ledgerEntries.add(new LedgerEvent(LedgerEventTypes.forTaskMove(from, now.name()), t.id(), term, data.end()));
       if (now.terminal()) {
         finished.addLast(t);
       }
@@ -1220,11 +1229,11 @@ public final class SchedulerVerticle extends VerticleBase {
    * ledger (one batch), the transitions to this node's metrics and to the cluster's {@link TaskAddresses#EVENTS}
    * listeners (one message), and finished tasks to their submitters.
    */
-  private void report(List<JsonObject> stored, List<JsonObject> recorded, Map<String, List<String>> notify,
+  private void report(List<JsonObject> stored, List<LedgerEvent> recorded, Map<String, List<String>> notify,
       Map<String, String> storedJson) {
     var bus = vertx.eventBus();
     if (!recorded.isEmpty()) {
-      bus.request(LedgerAddresses.APPEND, new JsonObject().put("events", new JsonArray(recorded)), LEDGER_DELIVERY)
+      bus.request(LedgerAddresses.APPEND_EVENTS, recorded, LEDGER_DELIVERY)
           .onFailure(err -> LOG.warn("{} task event(s) not written to the ledger: {}", recorded.size(),
               err.getMessage()));
     }
@@ -1404,7 +1413,7 @@ public final class SchedulerVerticle extends VerticleBase {
     dirty.clear();
     List<JsonObject> storing = transitions;
     transitions = new ArrayList<>();
-    List<JsonObject> recording = ledgerEntries;
+    List<LedgerEvent> recording = ledgerEntries;
     ledgerEntries = new ArrayList<>();
     Map<String, List<String>> notifying = notifications;
     notifications = new HashMap<>();
