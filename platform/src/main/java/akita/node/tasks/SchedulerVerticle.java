@@ -209,6 +209,7 @@ public final class SchedulerVerticle extends VerticleBase {
           // The tasks earlier leaders ended: only these may lack their end in the ledger.
           long since = System.currentTimeMillis() - RECENT_ENDS_MS;
           finished.stream().filter(t -> t.finishedAt() >= since).forEach(endedBefore::add);
+          dropMergedDuplicates(System.currentTimeMillis());
           return (Void) null;
         })
         .compose(v -> reconcile())
@@ -438,6 +439,45 @@ public final class SchedulerVerticle extends VerticleBase {
     if (t.spec().idempotencyKey() != null) {
       byKey.put(t.spec().idempotencyKey(), t.id());
     }
+  }
+
+  /**
+   * After a partition heals, Hazelcast's merge puts the task records of the cut-off side beside the majority's
+   * (put-if-absent, by task id, ADR 19). A task the cut-off leader stored but could not answer for (its client
+   * was told {@code NOT_STORED} and retried on the majority side) then sits beside the task the retry created,
+   * with the same idempotency key. The record of the higher term is the one the cluster answered for: a leader
+   * creates a task for a key only when its own map has none, so the other came from a side it could not see. The
+   * others are cancelled ({@code DUPLICATE}) if they never ran, which the cut-off side cannot have done (it
+   * assigns nothing without a majority); one request then runs once.
+   */
+  private void dropMergedDuplicates(long now) {
+    Map<String, List<Task>> sameKey = new HashMap<>();
+    for (Task t : tasks.values()) {
+      String key = t.spec().idempotencyKey();
+      if (key != null && !t.id().equals(byKey.get(key))) {
+        sameKey.computeIfAbsent(key, k -> new ArrayList<>(List.of(tasks.get(byKey.get(k))))).add(t);
+      }
+    }
+    sameKey.forEach((key, copies) -> {
+      Task keep = copies.stream().max(java.util.Comparator.comparingLong(Task::term)
+          .thenComparing(t -> t.attempt() > 0 || t.state().terminal()).thenComparingLong(Task::seq)).orElseThrow();
+      byKey.put(key, keep.id());
+      for (Task t : copies) {
+        if (t == keep || t.state().terminal()) {
+          continue;
+        }
+        if (t.state() != TaskState.PENDING || t.attempt() > 0) {
+          LOG.warn("task {} has the idempotency key of task {} and has already run; leaving both", t.id(), keep.id());
+          continue;
+        }
+        String why = "a duplicate of task " + keep.id() + " (the same idempotency key), merged in from a part of "
+            + "the cluster that was cut off";
+        LOG.warn("cancelling task {}: {}", t.id(), why);
+        t.moveTo(TaskState.CANCELLED, term, why, now);
+        t.error(error("DUPLICATE", why));
+        changed(t);
+      }
+    });
   }
 
   /**

@@ -12,6 +12,7 @@ import akita.node.testing.Http.Answer;
 import akita.node.testing.SimulatedWorker;
 import akita.node.testing.SimulatedWorker.Behaviour;
 import akita.node.testing.TestNodes;
+import com.hazelcast.map.IMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -460,6 +461,34 @@ class TaskFlowTest {
     assertEquals(1, done.getInteger("attempts"));
     assertEquals(new JsonObject().put("simulated", true), done.getJsonObject("result"));
     assertEquals(List.of(id), holder.assigned, "the attempt was handed out once");
+  }
+
+  /**
+   * Verifies a record merged in beside another with the same idempotency key (what a healed partition brings from
+   * a cut-off leader) is cancelled as a DUPLICATE when a leader takes over, and the key keeps answering with the
+   * task of the higher term.
+   */
+  @Test
+  void aMergedDuplicateOfAnIdempotencyKeyIsCancelledAtTakeOver() throws Exception {
+    Node first = node("first");
+    awaitLeader();
+    Node second = node("second");
+    JsonObject request = new JsonObject().put("type", "nobody-runs-this").put("idempotencyKey", "once");
+    String id = submit(request).getString("id");
+    IMap<String, String> map = first.hazelcast().getMap(SchedulerVerticle.TASK_MAP);
+    JsonObject stored = new JsonObject(map.get(id));
+    String merged = "merged-" + id;
+    map.put(merged, stored.copy().put("id", merged).put("term", stored.getLong("term") - 1).encode());
+    String leaderName = Http.get(api() + "/cluster").json().getJsonObject("leader").getString("name");
+    Node leader = "first".equals(leaderName) ? first : second;
+    nodes.remove(leader);
+    TestNodes.stop(leader); // the survivor takes over and loads both records
+
+    JsonObject duplicate = awaitState(merged, "CANCELLED");
+    assertEquals("DUPLICATE", duplicate.getJsonObject("error").getString("code"));
+    assertEquals(0, duplicate.getInteger("attempts", 0));
+    assertEquals("PENDING", get(id).getString("state"));
+    assertEquals(id, submit(request).getString("id"), "the key still answers with the task the cluster kept");
   }
 
   /** Verifies cancellation in PENDING, ASSIGNED and RUNNING (the process dies), and of a finished task. */

@@ -57,6 +57,28 @@ class TaskProcessIT {
       procs.get(i).awaitHealthy(apis.get(i), Duration.ofSeconds(60));
     }
     awaitLeader(apis.get(0));
+    awaitShellWorkers(apis.get(0), 3);
+  }
+
+  /**
+   * Waits until the cluster sees {@code n} HEALTHY nodes that run shell tasks, so that the first tasks spread over
+   * all of them (a node still starting its plugins gets none, and a test that needs it to run some would wait in
+   * vain); bounded.
+   */
+  private static void awaitShellWorkers(String api, int n) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    String last = "no answer";
+    while (System.nanoTime() < deadline) {
+      JsonArray nodes = Http.get(api + "/api/v1/cluster").json().getJsonArray("nodes", new JsonArray());
+      long ready = nodes.stream().map(o -> (JsonObject) o).filter(node -> "HEALTHY".equals(node.getString("state"))
+          && node.getJsonArray("taskTypes", new JsonArray()).contains("shell")).count();
+      if (ready >= n) {
+        return;
+      }
+      last = nodes.encode();
+      Thread.sleep(100);
+    }
+    throw new AssertionError("fewer than " + n + " healthy shell workers: " + last);
   }
 
   private void start(int i) throws Exception {
