@@ -58,7 +58,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Measured repetitions; the report gives the median and the range. Default: 3 (w3: 1).")
   Integer repetitions;
 
-  @Option(names = "--warmup", paramLabel = "N", defaultValue = "20000",
+  @Option(names = "--warmup", paramLabel = "N", defaultValue = "100000",
       description = "w1, w2: tasks run before measuring, not counted (0: none). Default: ${DEFAULT-VALUE}.")
   int warmup;
 

@@ -177,6 +177,10 @@ final class ChaosScenario {
       }
     }
     TaskAudit.Store store = tasks.store();
+    store.tasks().values().stream().filter(t -> "FAILED".equals(t.getString("state"))).limit(5).forEach(t ->
+        System.out.printf("%s: task %s FAILED after %d attempt(s): %s%n", name, t.getString("id"),
+            t.getInteger("attempts", 0), t.getJsonObject("error") == null ? "no error" : t.getJsonObject("error")
+                .encode()));
     ChaosReport.Row row = new ChaosReport.Row(name, stats.offered(), stats.acked(), stats.retried(),
         stats.refusals(), stats.gaveUp(), stats.rejected(), stats.shed(), store.count("COMPLETED"),
         store.count("FAILED"), store.count("CANCELLED"), tasks.lost(), tasks.completedTwice(), ledger[0], ledger[1],
