@@ -24,6 +24,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -395,10 +397,9 @@ public final class SchedulerVerticle extends VerticleBase {
   /** @return every member's answer to a recovery query (members that do not answer are left out) */
   private Future<List<JsonObject>> askMirrorsRaw(JsonObject query) {
     List<Future<JsonObject>> asks = new ArrayList<>();
+    long giveUpAt = System.currentTimeMillis() + RECOVERY_WAIT_MS;
     for (Member m : membership.members()) {
-      asks.add(vertx.eventBus().<JsonObject>request(TaskAddresses.RECOVER_PREFIX + m.nodeId(), query,
-          new DeliveryOptions().setSendTimeout(30_000)).map(Message::body)
-          .recover(err -> Future.succeededFuture(new JsonObject())));
+      asks.add(askMirror(m.nodeId(), query, giveUpAt));
     }
     return Future.join(asks).map(all -> {
       List<JsonObject> out = new ArrayList<>();
@@ -409,6 +410,26 @@ public final class SchedulerVerticle extends VerticleBase {
       }
       return out;
     });
+  }
+
+  /**
+   * Asks one member's mirror. A member that has just joined may not have deployed its store yet (no handler):
+   * asked again every 200 ms until {@code giveUpAt}, else its newest tasks would be left out of the recovery
+   * (the chaos test's whole-cluster restart lost 12,000 tasks that way when one node started 1.5 s after the
+   * others). A member that left, or still does not answer by then, is left out.
+   */
+  private Future<JsonObject> askMirror(String nodeId, JsonObject query, long giveUpAt) {
+    return vertx.eventBus().<JsonObject>request(TaskAddresses.RECOVER_PREFIX + nodeId, query,
+            new DeliveryOptions().setSendTimeout(30_000)).map(Message::body)
+        .recover(err -> {
+          boolean notYet = err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+          boolean stillMember = membership.members().stream().anyMatch(m -> nodeId.equals(m.nodeId()));
+          if (notYet && stillMember && term != 0 && System.currentTimeMillis() < giveUpAt) {
+            return vertx.timer(200).compose(v -> askMirror(nodeId, query, giveUpAt));
+          }
+          LOG.warn("the mirror of node {} did not answer the recovery query: {}", nodeId, err.getMessage());
+          return Future.succeededFuture(new JsonObject());
+        });
   }
 
   /** Asks every member's mirror ({@code TaskStoreVerticle}) and keeps the newest copy of each task. */
