@@ -399,11 +399,8 @@ public final class LedgerVerticle extends VerticleBase {
     }
     List<Pending> batch = new ArrayList<>(events.size());
     long now = System.currentTimeMillis();
-    String prefix = nodeId + "/" + runId + "/";
     for (int i = 0; i < events.size(); i++) {
-      LedgerEvent e = events.get(i);
-      batch.add(new Pending(prefix + (++eventCounter), now, e.type(), nodeId, e.subject(), e.term(), e.data(),
-          i == events.size() - 1 ? msg : null));
+      batch.add(local(events.get(i), now, i == events.size() - 1 ? msg : null));
     }
     enqueue(batch, msg);
   }
@@ -419,14 +416,10 @@ public final class LedgerVerticle extends VerticleBase {
     kick();
   }
 
-  private static boolean validType(String type) {
-    return LedgerEvent.validType(type);
-  }
-
   /** @return what is wrong with an event, {@code null} if nothing */
   private static String problem(JsonObject e) {
     String type = e.getValue("type") instanceof String s ? s : null;
-    if (type == null || !validType(type)) {
+    if (type == null || !LedgerEvent.validType(type)) {
       return "an event needs a 'type' in UPPER_SNAKE case";
     }
     Object subject = e.getValue("subject");
@@ -442,9 +435,14 @@ public final class LedgerVerticle extends VerticleBase {
   private Pending local(JsonObject e, Message<JsonObject> replyTo) {
     JsonObject data = e.getJsonObject("data");
     Number t = (Number) e.getValue("term");
-    return new Pending(nodeId + "/" + runId + "/" + (++eventCounter), System.currentTimeMillis(),
-        e.getString("type"), nodeId, e.getString("subject"), t == null ? 0L : t.longValue(),
-        data == null ? "{}" : data.encode(), replyTo);
+    return local(new LedgerEvent(e.getString("type"), e.getString("subject"), t == null ? 0L : t.longValue(),
+        data == null ? "{}" : data.encode()), System.currentTimeMillis(), replyTo);
+  }
+
+  /** @return an event of this node's, waiting to be sequenced under an id of its own */
+  private Pending local(LedgerEvent e, long time, Message<?> replyTo) {
+    return new Pending(nodeId + "/" + runId + "/" + (++eventCounter), time, e.type(), nodeId, e.subject(), e.term(),
+        e.data(), replyTo);
   }
 
   /** Events another node forwards to this leader. */
@@ -461,7 +459,7 @@ public final class LedgerVerticle extends VerticleBase {
     List<Pending> batch = new ArrayList<>(events.size());
     for (int i = 0; i < events.size(); i++) {
       JsonObject e = events.getJsonObject(i);
-      String problem = e == null || !(e.getValue("type") instanceof String type && validType(type))
+      String problem = e == null || !(e.getValue("type") instanceof String type && LedgerEvent.validType(type))
           || !(e.getValue("eid") instanceof String && e.getValue("nodeId") instanceof String
           && e.getValue("time") instanceof Number && e.getValue("data") instanceof String
           && e.getValue("term") instanceof Number)

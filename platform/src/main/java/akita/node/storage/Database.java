@@ -33,8 +33,8 @@ import org.sqlite.SQLiteException;
  * client that WAL lets run beside it. Pragmas are set on the data source, so every connection gets them.
  *
  * <p>Writes go through {@link #write(Write)} only. The Vert.x JDBC client ran each write as four or five hops
- * between the event loop and its worker (connection, begin, statements, commit), about 120 microseconds of CPU
- * for a one-row transaction where one blocking call costs 45, and it left its pooled writer in manual-commit
+ * between the event loop and its worker (connection, begin, statements, commit), about 130 microseconds of CPU
+ * for a one-row transaction where one blocking call costs 67, and it left its pooled writer in manual-commit
  * mode, where a statement outside a transaction could be lost (docs/adr/0004-sqlite.md, amended).
  */
 public final class Database {
