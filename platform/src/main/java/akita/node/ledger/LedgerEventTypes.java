@@ -43,7 +43,8 @@ public final class LedgerEventTypes {
 
   /**
    * A node rejoined holding entries the cluster's chain does not have (it had been a deposed leader); they were
-   * moved to its {@code ledger_orphans} table. Data: {@code {"fromSeq", "entries"}}.
+   * moved to its {@code ledger_orphans} table; the task events among them the chain lacked were recorded again
+   * (marked {@code "recovered": true}). Data: {@code {"fromSeq", "entries", "recordedAgain"}}.
    */
   public static final String LEDGER_ENTRIES_ORPHANED = "LEDGER_ENTRIES_ORPHANED";
 

@@ -19,10 +19,13 @@ import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -161,6 +164,11 @@ public final class LedgerVerticle extends VerticleBase {
   private String source;
   private long sourceTerm;
   private boolean needRepair;
+  /**
+   * Whether {@code ledger_orphans} holds entries not yet checked against the cluster's chain: once this node has
+   * caught up, {@link #settleOrphans} records again the task events among them that the chain lacks.
+   */
+  private boolean unsettledOrphans;
   private boolean busy;
   private boolean forwarding;
   private boolean retryScheduled;
@@ -233,7 +241,7 @@ public final class LedgerVerticle extends VerticleBase {
 
   /** Finds the chain's head and checkpoint, and chains rows written before the ledger had hashes (schema V2). */
   private Future<Void> loadHead() {
-    record Head(Checkpoint checkpoint, long firstSeq, long lastSeq, String lastHash) {
+    record Head(Checkpoint checkpoint, long firstSeq, long lastSeq, String lastHash, boolean unsettledOrphans) {
     }
     return db.write(w -> {
       List<JsonObject> cps = w.query("SELECT seq, hash, time, pruned, node_id, public_key, signature "
@@ -265,8 +273,11 @@ public final class LedgerVerticle extends VerticleBase {
         LOG.info("chained {} ledger entries written before the hash chain existed", updates.size());
         w.batch("UPDATE ledger SET prev_hash = ?, hash = ? WHERE seq = ?", updates);
       }
-      return new Head(cp, first < 0 ? seq + 1 : first, seq, prev);
+      boolean unsettled = !w.query("SELECT 1 AS x FROM ledger_orphans WHERE settled_at IS NULL LIMIT 1").isEmpty();
+      return new Head(cp, first < 0 ? seq + 1 : first, seq, prev, unsettled);
     }).map(h -> {
+      unsettledOrphans = h.unsettledOrphans();
+      needRepair = unsettledOrphans; // catch up (even if the heads agree) and then settle them
       checkpoint = h.checkpoint();
       firstSeq = h.firstSeq();
       lastSeq = h.lastSeq();
@@ -361,6 +372,14 @@ public final class LedgerVerticle extends VerticleBase {
     waiting.forEach(this::onRecorded);
     heartbeat();
     kick();
+    if (unsettledOrphans) { // our chain is the cluster's now
+      settleOrphans().onComplete(ar -> {
+        if (ar.failed()) {
+          LOG.warn("ledger: could not check the entries set aside against the chain: {}", ar.cause().getMessage());
+        }
+        kick();
+      });
+    }
   }
 
   // ---- appends -----------------------------------------------------------------------------------------
@@ -776,8 +795,11 @@ public final class LedgerVerticle extends VerticleBase {
             for (Object o : r.getJsonArray("entries", new JsonArray())) {
               entries.add(Entry.fromWire((JsonObject) o));
             }
-            if (entries.isEmpty() && r.getLong("headSeq", 0L) < lastSeq) {
-              step = resolveFork(from); // we hold entries beyond the source's head: a deposed leader's
+            long theirHead = r.getLong("headSeq", 0L);
+            if (entries.isEmpty() && (theirHead < lastSeq
+                || theirHead == lastSeq && !lastHash.equals(r.getString("headHash")))) {
+              // We hold entries beyond the source's head, or another entry at its head: a deposed leader's.
+              step = resolveFork(from);
             } else if (entries.isEmpty()) {
               needRepair = false;
               step = Future.succeededFuture();
@@ -795,20 +817,25 @@ public final class LedgerVerticle extends VerticleBase {
               }
             }
           }
-          step.onComplete(s -> {
-            if (s.failed()) {
-              LOG.warn("ledger: repair from {} failed: {}", from, s.cause().getMessage());
-            }
-            busy = false;
-            if (leading && term == myTerm && !ready && (!needRepair || s.failed())) {
-              needRepair = false;
-              becomeReady(myTerm);
-            } else if (s.failed()) {
-              retryLater();
-            } else {
-              kick();
-            }
-          });
+          step.compose(v -> needRepair || !unsettledOrphans ? Future.<Void>succeededFuture() : settleOrphans()
+              .recover(err -> {
+                LOG.warn("ledger: could not check the entries set aside against the chain: {}", err.getMessage());
+                needRepair = true; // fetch (nothing) again and retry
+                return Future.succeededFuture();
+              })).onComplete(s -> {
+                if (s.failed()) {
+                  LOG.warn("ledger: repair from {} failed: {}", from, s.cause().getMessage());
+                }
+                busy = false;
+                if (leading && term == myTerm && !ready && (!needRepair || s.failed())) {
+                  needRepair = false;
+                  becomeReady(myTerm);
+                } else if (s.failed()) {
+                  retryLater();
+                } else {
+                  kick();
+                }
+              });
         });
   }
 
@@ -854,10 +881,69 @@ public final class LedgerVerticle extends VerticleBase {
           lastHash = res[1] != null ? (String) res[1]
               : checkpoint != null && checkpoint.seq() == seq - 1 ? checkpoint.hash() : LedgerChain.GENESIS;
           needRepair = true;
-          outbox.add(local(new JsonObject().put("type", LedgerEventTypes.LEDGER_ENTRIES_ORPHANED)
-              .put("subject", nodeId).put("data", new JsonObject().put("fromSeq", seq).put("entries", moved)), null));
+          unsettledOrphans = true;
           return null;
         });
+  }
+
+  /** The task lifecycle events a node re-records from its orphans when the cluster's chain lacks them. */
+  private static final Set<String> TASK_EVENTS = Set.of(LedgerEventTypes.TASK_SUBMITTED,
+      LedgerEventTypes.TASK_ASSIGNED, LedgerEventTypes.TASK_ACKNOWLEDGED, LedgerEventTypes.TASK_STARTED,
+      LedgerEventTypes.TASK_RETRYING, LedgerEventTypes.TASK_REQUEUED, LedgerEventTypes.TASK_COMPLETED,
+      LedgerEventTypes.TASK_FAILED, LedgerEventTypes.TASK_CANCELLED);
+
+  /**
+   * This node has caught up with the cluster's chain after setting entries aside (maybe before a restart: a node
+   * merged back after a partition restarts, ADR 19). A cut-off leader runs and ends tasks until it notices the
+   * cut; those tasks come back to the cluster with the map's merge, but their events went to the orphans. Of the
+   * set-aside task events, those whose task has no event of that type in the chain are recorded again (in their
+   * order, with the term they had, their data marked {@code "recovered": true}), so every task's end is in the
+   * cluster's ledger once. {@code LEDGER_ENTRIES_ORPHANED} says what was set aside and how many were recorded
+   * again. The entries are marked settled before the events join the outbox.
+   */
+  private Future<Void> settleOrphans() {
+    record Settled(List<Pending> again, int entries, long fromSeq) {
+    }
+    return db.write(w -> {
+      List<JsonObject> rows = w.query("SELECT rowid AS row_id, seq, type, subject, term, data FROM ledger_orphans "
+          + "WHERE settled_at IS NULL ORDER BY orphaned_at, seq");
+      if (rows.isEmpty()) {
+        return new Settled(List.of(), 0, 0);
+      }
+      List<JsonObject> events = rows.stream().filter(r -> r.getString("subject") != null
+          && TASK_EVENTS.contains(r.getString("type"))).toList();
+      Set<String> inChain = new HashSet<>();
+      List<String> subjects = events.stream().map(r -> r.getString("subject")).distinct().toList();
+      for (int i = 0; i < subjects.size(); i += 500) {
+        List<String> chunk = subjects.subList(i, Math.min(subjects.size(), i + 500));
+        w.query("SELECT DISTINCT subject, type FROM ledger WHERE subject IN ("
+                + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")", chunk.toArray())
+            .forEach(r -> inChain.add(r.getString("subject") + '\n' + r.getString("type")));
+      }
+      long now = System.currentTimeMillis();
+      List<Pending> again = new ArrayList<>();
+      for (JsonObject r : events) {
+        if (inChain.add(r.getString("subject") + '\n' + r.getString("type"))) {
+          String data = new JsonObject(r.getString("data")).put("recovered", true).encode();
+          again.add(local(new LedgerEvent(r.getString("type"), r.getString("subject"), r.getLong("term"), data),
+              now, null));
+        }
+      }
+      long lastRow = rows.stream().mapToLong(r -> r.getLong("row_id")).max().orElseThrow();
+      w.update("UPDATE ledger_orphans SET settled_at = ? WHERE settled_at IS NULL AND rowid <= ?", now, lastRow);
+      return new Settled(again, rows.size(), rows.stream().mapToLong(r -> r.getLong("seq")).min().orElseThrow());
+    }).map(s -> {
+      unsettledOrphans = false;
+      if (s.entries() > 0) {
+        LOG.warn("ledger: caught up after setting {} entries aside; recorded {} task event(s) among them again",
+            s.entries(), s.again().size());
+        outbox.add(local(new JsonObject().put("type", LedgerEventTypes.LEDGER_ENTRIES_ORPHANED)
+            .put("subject", nodeId).put("data", new JsonObject().put("fromSeq", s.fromSeq())
+                .put("entries", s.entries()).put("recordedAgain", s.again().size())), null));
+        outbox.addAll(s.again());
+      }
+      return null;
+    });
   }
 
   /** The source pruned past our head: take its checkpoint and drop our older entries (pruned cluster-wide). */

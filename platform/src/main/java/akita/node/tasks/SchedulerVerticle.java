@@ -17,6 +17,7 @@ import akita.node.ledger.LedgerEvent;
 import akita.node.ledger.LedgerEventTypes;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryMergedListener;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -63,6 +64,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final int FLUSH_MAX = 512;
   /** How far back a new leader checks that task ends were recorded in the ledger. */
   private static final long RECENT_ENDS_MS = 15 * 60_000;
+  /** How long merged-in task records gather before they are adopted in one pass. */
+  private static final long MERGE_BATCH_MS = 500;
   private static final DeliveryOptions LOCAL = LocalCodec.LOCAL;
   private static final DeliveryOptions LEDGER_DELIVERY = LocalCodec.local(60_000);
   private static final DeliveryOptions MIRROR_DELIVERY = LocalCodec.local(30_000);
@@ -135,6 +138,10 @@ public final class SchedulerVerticle extends VerticleBase {
   private final EnumMap<TaskState, Integer> counts = new EnumMap<>(TaskState.class);
   private ClusterView view;
   private AutoCloseable membershipListener;
+  /** This leader's listener for task records a healed partition merges into the map. */
+  private UUID mergeListener;
+  /** Merged-in task records waiting to be adopted (in one pass, {@value #MERGE_BATCH_MS} ms after the first). */
+  private final List<String> mergedIn = new ArrayList<>();
   private IMap<String, String> map;
   private boolean flushing;
   private boolean flushScheduled;
@@ -203,6 +210,20 @@ public final class SchedulerVerticle extends VerticleBase {
     consumers.add(bus.<JsonObject>consumer(ClusterAddresses.ANNOUNCE, m -> onAnnounce(m.body())));
     var context = vertx.getOrCreateContext();
     membershipListener = membership.onChange(merged -> context.runOnContext(v -> onMembership()));
+    IMap<String, String> tasksMap = map;
+    vertx.executeBlocking(() -> tasksMap.addEntryListener((EntryMergedListener<String, String>) e -> {
+      String json = e.getValue();
+      context.runOnContext(v -> onMerged(myTerm, json));
+    }, true), false).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("no listener for task records merged into the map (they wait for the next leader): {}",
+            ar.cause().getMessage());
+      } else if (term == myTerm) {
+        mergeListener = ar.result();
+      } else {
+        vertx.executeBlocking(() -> tasksMap.removeEntryListener(ar.result()), false);
+      }
+    });
     seedWorkers()
         .compose(v -> loadTasks())
         .map(v -> {
@@ -264,6 +285,14 @@ public final class SchedulerVerticle extends VerticleBase {
         LOG.debug("removing the membership listener: {}", e.getMessage());
       }
     }
+    if (mergeListener != null) {
+      UUID listener = mergeListener;
+      IMap<String, String> tasksMap = map;
+      mergeListener = null;
+      vertx.executeBlocking(() -> tasksMap.removeEntryListener(listener), false)
+          .onFailure(err -> LOG.debug("removing the merge listener: {}", err.getMessage()));
+    }
+    mergedIn.clear();
     List<Future<Void>> closing = consumers.stream().map(MessageConsumer::unregister).toList();
     consumers.clear();
     tasks.clear();
@@ -460,6 +489,96 @@ public final class SchedulerVerticle extends VerticleBase {
     if (t.spec().idempotencyKey() != null) {
       byKey.put(t.spec().idempotencyKey(), t.id());
     }
+  }
+
+  private void onMerged(long myTerm, String json) {
+    if (term != myTerm || json == null) {
+      return;
+    }
+    if (mergedIn.isEmpty()) {
+      vertx.setTimer(MERGE_BATCH_MS, id -> adoptMerged(myTerm));
+    }
+    mergedIn.add(json);
+  }
+
+  /**
+   * Adopts the task records a healed partition merged into the map: the cut-off side's tasks this leader has not
+   * seen (stored there and answered {@code NOT_STORED}, or run and ended there before it noticed the cut). Without
+   * this they would wait unseen until the next leader loads the map. A copy the nodes' mirrors hold newer (the
+   * majority ended the task and evicted it from the map meanwhile, and the merge put a stale copy back) wins over
+   * the merged one. Waiting ones are queued; one assigned on the cut-off side lost its attempt (that node restarts
+   * on rejoining, ADR 19) and is retried; then merged duplicates of an idempotency key are cancelled.
+   */
+  private void adoptMerged(long myTerm) {
+    List<Task> merged = new ArrayList<>();
+    for (String json : mergedIn) {
+      try {
+        Task t = Task.fromJson(new JsonObject(json));
+        if (!tasks.containsKey(t.id())) {
+          merged.add(t);
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("a task record merged into the map is unreadable and was left alone: {}", e.getMessage());
+      }
+    }
+    mergedIn.clear();
+    if (term != myTerm || merged.isEmpty()) {
+      return;
+    }
+    List<Future<Map<String, JsonObject>>> lookups = new ArrayList<>();
+    for (int i = 0; i < merged.size(); i += 500) {
+      lookups.add(askMirrors(new JsonObject().put("ids", new JsonArray(merged.subList(i, Math.min(merged.size(),
+          i + 500)).stream().map(Task::id).collect(java.util.stream.Collectors.toList())))));
+    }
+    Future.all(lookups).onComplete(ar -> {
+      if (term != myTerm) {
+        return;
+      }
+      Map<String, JsonObject> mirrored = new HashMap<>();
+      if (ar.succeeded()) {
+        lookups.forEach(f -> mirrored.putAll(f.result()));
+      }
+      long now = System.currentTimeMillis();
+      int waiting = 0;
+      int ended = 0;
+      int retried = 0;
+      for (Task m : merged) {
+        JsonObject copy = mirrored.get(m.id());
+        Task t = copy != null && newer(copy, m.toJson()) ? Task.fromJson(copy) : m;
+        if (tasks.containsKey(t.id())) {
+          continue;
+        }
+        adopt(t);
+        dirty.add(t.id()); // into this leader's mirror, and the map holds the newer copy
+        switch (t.state()) {
+          case PENDING -> {
+            enqueue(t, now);
+            waiting++;
+          }
+          case RETRYING -> {
+            timers.add(new Timer(t.readyAt(), t.id(), t.attempt(), Kind.READY));
+            waiting++;
+          }
+          case ASSIGNED, RUNNING -> {
+            attemptFailed(t, error("WORKER_LOST", "assigned by a leader cut off from the cluster, whose nodes "
+                + "restarted when the partition healed"), true, now);
+            retried++;
+          }
+          default -> {
+            finished.addLast(t);
+            ended++;
+          }
+        }
+        if (!t.state().terminal() && t.spec().deadline() > 0) {
+          timers.add(new Timer(t.spec().deadline(), t.id(), t.attempt(), Kind.DEADLINE));
+        }
+      }
+      LOG.warn("adopted {} task record(s) merged in when a partition healed: {} waiting, {} attempt(s) lost and "
+          + "retried, {} ended", waiting + retried + ended, waiting, retried, ended);
+      dropMergedDuplicates(now);
+      scheduleFlush();
+      schedulePump();
+    });
   }
 
   /**

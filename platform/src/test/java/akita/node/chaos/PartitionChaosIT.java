@@ -1,10 +1,12 @@
 package akita.node.chaos;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akita.node.testing.NetNamespace;
 import akita.node.testing.ProcessCluster;
 import akita.node.testing.ProcessCluster.NodeSpec;
+import akita.node.testing.TaskAudit;
 import akita.node.testing.TestNodes;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -75,6 +77,7 @@ class PartitionChaosIT {
   @Test
   void nodePartitionedAwayAndHealed() throws Exception {
     ChaosScenario scenario = new ChaosScenario(settings, cluster);
+    long since = System.currentTimeMillis();
     ChaosReport.Row row = scenario.run("partition-" + settings.partitionTarget(), (c, marks) -> {
       int isolated = 2;
       String name = c.node(isolated).name();
@@ -101,6 +104,12 @@ class PartitionChaosIT {
       System.out.printf("%s healed after %d ms%n", name, System.currentTimeMillis() - t);
     });
     ChaosScenario.assertClean(row);
+    // The cut-off leader's tasks came back with the merge (and their events, recorded again from its ledger's
+    // orphans): the majority's leader adopts them at once, so each one the ledger saw submitted ends (it ran,
+    // or it was cancelled as a duplicate of its client's retry), not only once a later leader loads the map.
+    List<String> open = TaskAudit.awaitSubmittedEnd(cluster.api(0), since, WAIT);
+    assertTrue(open.isEmpty(), open.size() + " task(s) recorded as submitted have no end, e.g. "
+        + open.subList(0, Math.min(3, open.size())));
   }
 
   /** Waits until a host node sees one of the host nodes as leader. */

@@ -309,4 +309,118 @@ class LedgerReplicationTest {
       assertEquals("FORKED", rs.getString(1));
     }
   }
+
+  /**
+   * Verifies a cut-off leader's task events that the cluster's chain lacks (it ran and ended a task before it
+   * noticed the cut) are recorded again, once, when it rejoins; those the chain has are not recorded twice.
+   */
+  @Test
+  void setAsideTaskEventsTheChainLacksAreRecordedAgain() throws Exception {
+    startThree();
+    int leader = leaderIndex();
+    int forked = (leader + 1) % 3;
+    // The cluster has t-known's end already.
+    ask(nodes.get(leader), LedgerAddresses.APPEND, new JsonObject().put("events", new JsonArray()
+        .add(new JsonObject().put("type", LedgerEventTypes.TASK_COMPLETED).put("subject", "t-known")
+            .put("term", 1).put("data", new JsonObject().put("id", "t-known")))));
+    JsonObject before = awaitSameHead();
+    TestNodes.stop(nodes.get(forked));
+    nodes.set(forked, null);
+    // Behind the stopped node's back: what a leader cut off in this term would have written before it noticed.
+    long term = Http.get(api(nodes.get(leader)) + "/cluster").json().getLong("term");
+    long seq = before.getLong("seq");
+    String prev = before.getString("hash");
+    String[][] forkedEvents = {
+        {LedgerEventTypes.TASK_SUBMITTED, "t-cut", "{\"id\":\"t-cut\",\"state\":\"PENDING\"}"},
+        {LedgerEventTypes.TASK_COMPLETED, "t-cut", "{\"id\":\"t-cut\",\"state\":\"COMPLETED\"}"},
+        {LedgerEventTypes.TASK_COMPLETED, "t-known", "{\"id\":\"t-known\"}"},
+        {"FORKED", "ghost", "{}"}};
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:"
+        + dir.resolve("n" + forked).resolve(Database.FILE_NAME));
+        var insert = c.prepareStatement("INSERT INTO ledger (seq, time, type, node_id, subject, term, data, "
+            + "prev_hash, hash) VALUES (?, ?, ?, 'cut-off', ?, ?, ?, ?, ?)")) {
+      for (String[] e : forkedEvents) {
+        seq++;
+        long time = System.currentTimeMillis();
+        String hash = LedgerChain.hash(prev, seq, time, e[0], "cut-off", e[1], term, e[2]);
+        insert.setLong(1, seq);
+        insert.setLong(2, time);
+        insert.setString(3, e[0]);
+        insert.setString(4, e[1]);
+        insert.setLong(5, term);
+        insert.setString(6, e[2]);
+        insert.setString(7, prev);
+        insert.setString(8, hash);
+        insert.executeUpdate();
+        prev = hash;
+      }
+    }
+    ask(nodes.get(leader), LedgerAddresses.APPEND, new JsonObject().put("events", new JsonArray()
+        .add(new JsonObject().put("type", "TEST_EVENT").put("subject", "after"))));
+    nodes.set(forked, TestNodes.start(flags.get(forked), Map.of()));
+    awaitTrue("the set-aside entries are reported", () -> {
+      try {
+        return countByType(nodes.get(leader), LedgerEventTypes.LEDGER_ENTRIES_ORPHANED).size() == 1;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    awaitSameHead();
+    for (Node n : nodes) {
+      assertEquals(Map.of("t-cut", 1), countByType(n, LedgerEventTypes.TASK_SUBMITTED));
+      assertEquals(Map.of("t-cut", 1, "t-known", 1), countByType(n, LedgerEventTypes.TASK_COMPLETED));
+      assertEquals(0, countByType(n, "FORKED").size(), "only task events are recorded again");
+      assertVerifies(n);
+    }
+    JsonObject end = ask(nodes.get(leader), LedgerAddresses.QUERY, new JsonObject()
+        .put("type", LedgerEventTypes.TASK_COMPLETED).put("subject", "t-cut")).getJsonArray("entries")
+        .getJsonObject(0);
+    assertEquals(term, end.getLong("term"), "recorded again with the term it had");
+    assertEquals(true, end.getJsonObject("data").getBoolean("recovered"));
+    assertEquals("COMPLETED", end.getJsonObject("data").getString("state"));
+    JsonObject report = ask(nodes.get(leader), LedgerAddresses.QUERY, new JsonObject()
+        .put("type", LedgerEventTypes.LEDGER_ENTRIES_ORPHANED)).getJsonArray("entries").getJsonObject(0)
+        .getJsonObject("data");
+    assertEquals(4, report.getInteger("entries"));
+    assertEquals(2, report.getInteger("recordedAgain"));
+  }
+
+  /**
+   * Verifies entries set aside but not yet checked when the node stopped (a node merged back after a partition
+   * restarts right after setting them aside) are checked after its next start; settled ones are not again.
+   */
+  @Test
+  void setAsideEntriesLeftUncheckedAreCheckedAfterARestart() throws Exception {
+    startThree();
+    int leader = leaderIndex();
+    int other = (leader + 1) % 3;
+    awaitSameHead();
+    TestNodes.stop(nodes.get(other));
+    nodes.set(other, null);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:"
+        + dir.resolve("n" + other).resolve(Database.FILE_NAME));
+        var insert = c.prepareStatement("INSERT INTO ledger_orphans (seq, time, type, node_id, subject, term, data, "
+            + "orphaned_at, settled_at) VALUES (?, 1, 'TASK_COMPLETED', 'cut-off', ?, 1, '{}', 2, ?)")) {
+      insert.setLong(1, 900);
+      insert.setString(2, "t-unchecked");
+      insert.setNull(3, java.sql.Types.INTEGER);
+      insert.executeUpdate();
+      insert.setLong(1, 800);
+      insert.setString(2, "t-checked-before");
+      insert.setLong(3, 3);
+      insert.executeUpdate();
+    }
+    nodes.set(other, TestNodes.start(flags.get(other), Map.of()));
+    awaitTrue("the unchecked task end is recorded again", () -> {
+      try {
+        return countByType(nodes.get(leader), LedgerEventTypes.TASK_COMPLETED).containsKey("t-unchecked");
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    awaitSameHead();
+    for (Node n : nodes) {
+      assertEquals(Map.of("t-unchecked", 1), countByType(n, LedgerEventTypes.TASK_COMPLETED));
+    }
+  }
 }

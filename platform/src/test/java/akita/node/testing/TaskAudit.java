@@ -38,7 +38,8 @@ public final class TaskAudit {
    *
    * @param tasks the last answer for each task found, by id
    * @param submitsByKey the ids of every task stored under each idempotency key the set used, from the pages
-   *     read (a key with two ids is a duplicate submit)
+   *     read (a key with two ids is a duplicate submit), leaving out copies cancelled as {@code DUPLICATE}
+   *     before they ran
    */
   public record Store(Map<String, JsonObject> tasks, Map<String, Set<String>> submitsByKey) {
 
@@ -158,6 +159,16 @@ public final class TaskAudit {
   /** More tasks than this still open or missing after the final read are not asked for one by one. */
   private static final int OPEN_LIMIT = 200;
 
+  /**
+   * @return whether the task is the cut-off side's copy of a request that the leader cancelled as a duplicate
+   *     when a partition healed, before it ran: the designed resolution, not a second submit
+   */
+  private static boolean resolvedDuplicate(JsonObject t) {
+    JsonObject error = t.getJsonObject("error");
+    return "CANCELLED".equals(t.getString("state")) && error != null && "DUPLICATE".equals(error.getString("code"))
+        && t.getInteger("attempts", 0) == 0;
+  }
+
   private static Store readAll(List<String> apis, Set<String> wanted, Set<String> wantedKeys, long sinceMs)
       throws Exception {
     Map<String, JsonObject> found = new HashMap<>();
@@ -167,7 +178,7 @@ public final class TaskAudit {
         found.put(t.getString("id"), t);
       }
       String key = t.getString("idempotencyKey");
-      if (key != null && wantedKeys.contains(key)) {
+      if (key != null && wantedKeys.contains(key) && !resolvedDuplicate(t)) {
         byKey.computeIfAbsent(key, k -> new HashSet<>()).add(t.getString("id"));
       }
     });
@@ -286,6 +297,38 @@ public final class TaskAudit {
       } while (cursor != null);
     }
     return new Ledger(any, ends);
+  }
+
+  /**
+   * Waits (bounded) until every task a node's ledger records as submitted since a time also has an end there.
+   *
+   * @param api the node
+   * @param sinceMs the time (epoch ms)
+   * @param wait how long to wait at most
+   * @return the tasks still without an end when the wait ran out (empty if none)
+   */
+  public static List<String> awaitSubmittedEnd(String api, long sinceMs, Duration wait) throws Exception {
+    String since = URLEncoder.encode(Instant.ofEpochMilli(sinceMs).toString(), StandardCharsets.UTF_8);
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      List<String> open = new ArrayList<>();
+      String cursor = null;
+      Map<String, List<String>> ends = ledger(api, sinceMs).ends();
+      do {
+        JsonObject page = ledgerPage(api, "type=TASK_SUBMITTED&since=" + since, cursor);
+        for (Object o : page.getJsonArray("entries")) {
+          String id = ((JsonObject) o).getString("subject");
+          if (!ends.containsKey(id)) {
+            open.add(id);
+          }
+        }
+        cursor = page.getValue("nextCursor") == null ? null : String.valueOf(page.getValue("nextCursor"));
+      } while (cursor != null);
+      if (open.isEmpty() || System.nanoTime() > deadline) {
+        return open;
+      }
+      Thread.sleep(500);
+    }
   }
 
   private static JsonObject ledgerPage(String api, String query, String cursor) throws Exception {
