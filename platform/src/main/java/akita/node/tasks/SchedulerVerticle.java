@@ -1528,13 +1528,37 @@ public final class SchedulerVerticle extends VerticleBase {
       gone.add(t.id());
     }
     if (!gone.isEmpty()) {
-      map.submitToKeys(gone, new TaskMapRemoval()).whenComplete((r, err) -> {
-        if (err != null) {
-          LOG.warn("{} evicted task(s) not removed from the task map: {}", gone.size(), err.getMessage());
-        }
-      });
+      removeFromMap(gone);
       LOG.debug("evicted {} finished task(s) from memory and the task map", gone.size());
     }
+  }
+
+  /**
+   * Removes entries from the task map with one entry-processor call per partition. Hazelcast sends a call on
+   * many keys to every partition they fall in with all of the keys, and each partition (and its backup) goes
+   * through the whole set to find its own: removing 2,000 keys at once cost the followers 15 % of their CPU in
+   * W1. Grouped, each partition gets only its keys.
+   */
+  private void removeFromMap(Set<String> ids) {
+    var partitions = hz.getPartitionService();
+    Map<Integer, Set<String>> byPartition = new HashMap<>();
+    for (String id : ids) {
+      byPartition.computeIfAbsent(partitions.getPartition(id).getPartitionId(), p -> new HashSet<>()).add(id);
+    }
+    TaskMapRemoval removal = new TaskMapRemoval();
+    var context = vertx.getOrCreateContext();
+    List<Set<String>> groups = new ArrayList<>(byPartition.values());
+    List<Future<Map<String, Boolean>>> calls = new ArrayList<>(groups.size());
+    for (Set<String> keys : groups) {
+      calls.add(Future.fromCompletionStage(map.submitToKeys(keys, removal), context));
+    }
+    Future.join(calls).onFailure(err -> {
+      int left = 0;
+      for (int i = 0; i < calls.size(); i++) {
+        left += calls.get(i).failed() ? groups.get(i).size() : 0;
+      }
+      LOG.warn("{} evicted task(s) not removed from the task map: {}", left, err.getMessage());
+    });
   }
 
   /** Publishes the scheduler's figures on this node ({@link TaskAddresses#STATS}), once a second. */
