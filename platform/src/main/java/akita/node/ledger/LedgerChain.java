@@ -33,7 +33,10 @@ public final class LedgerChain {
 
   private static final ThreadLocal<Hasher> HASHER = ThreadLocal.withInitial(Hasher::new);
 
-  /** One thread's digest and buffer: ASCII text goes in byte for byte, other text as its UTF-8 encoding. */
+  /**
+   * One thread's digest and buffer: short ASCII text goes in byte for byte, long or other text as its UTF-8
+   * encoding.
+   */
   private static final class Hasher {
     private static final HexFormat HEX = HexFormat.of();
     private final MessageDigest digest;
@@ -58,6 +61,11 @@ public final class LedgerChain {
     Hasher text(String str) {
       String s = String.valueOf(str);
       int n = s.length();
+      if (n > 32) { // the JDK encodes a long string in one vectorized pass, faster than going char by char
+        flush();
+        digest.update(s.getBytes(StandardCharsets.UTF_8));
+        return this;
+      }
       for (int i = 0; i < n; i++) {
         char c = s.charAt(i);
         if (c >= 0x80) {

@@ -152,6 +152,8 @@ public final class LedgerVerticle extends VerticleBase {
   private final ArrayDeque<Pending> outbox = new ArrayDeque<>();
   /** Batches replicated by the leader, waiting to be applied. */
   private final ArrayDeque<List<Entry>> inbound = new ArrayDeque<>();
+  /** The last entry of the replicated batch being stored, {@code null} when none is. */
+  private Entry applying;
   /** Ids of forwarded events already sequenced by this leader, so a retried forward is not recorded twice. */
   private final LinkedHashSet<String> sequencedIds = new LinkedHashSet<>();
 
@@ -665,10 +667,25 @@ public final class LedgerVerticle extends VerticleBase {
       } else if (!m.entries().isEmpty()) {
         inbound.add(m.entries());
       }
-    } else if (m.headSeq() != lastSeq || !lastHash.equals(m.headHash())) {
+    } else if (!headKnown(m.headSeq(), m.headHash())) {
       needRepair = true;
     }
     kick();
+  }
+
+  /**
+   * Whether a leader's heartbeat names a head this follower has stored, or has received and not yet stored. The
+   * leader's messages arrive in order, so the batches it published before the heartbeat are here, maybe still
+   * queued: comparing with the stored head alone made every heartbeat under load fetch up to 1,000 entries the
+   * follower was about to store. A head before one still queued (a new leader's) is left to the queued batches'
+   * own checks and the next heartbeat.
+   */
+  private boolean headKnown(long seq, String hash) {
+    if (seq <= lastSeq) {
+      return seq == lastSeq && lastHash.equals(hash);
+    }
+    Entry received = !inbound.isEmpty() ? inbound.peekLast().get(inbound.peekLast().size() - 1) : applying;
+    return received != null && (seq < received.seq() || seq == received.seq() && received.hash().equals(hash));
   }
 
   private static long parseTerm(String header) {
@@ -729,7 +746,9 @@ public final class LedgerVerticle extends VerticleBase {
       return;
     }
     busy = true;
+    applying = fresh.get(fresh.size() - 1);
     insert(fresh).onComplete(ar -> {
+      applying = null;
       if (ar.succeeded()) {
         advance(fresh, wireOf(fresh));
       } else {
