@@ -171,6 +171,8 @@ public final class LedgerVerticle extends VerticleBase {
    * caught up, {@link #settleOrphans} records again the task events among them that the chain lacks.
    */
   private boolean unsettledOrphans;
+  /** How many times this node has set entries aside since it started. */
+  private int orphanings;
   private boolean busy;
   private boolean forwarding;
   private boolean retryScheduled;
@@ -901,6 +903,7 @@ public final class LedgerVerticle extends VerticleBase {
               : checkpoint != null && checkpoint.seq() == seq - 1 ? checkpoint.hash() : LedgerChain.GENESIS;
           needRepair = true;
           unsettledOrphans = true;
+          orphanings++;
           return null;
         });
   }
@@ -921,8 +924,9 @@ public final class LedgerVerticle extends VerticleBase {
    * again. The entries are marked settled before the events join the outbox.
    */
   private Future<Void> settleOrphans() {
-    record Settled(List<Pending> again, int entries, long fromSeq) {
+    record Settled(List<LedgerEvent> again, int entries, long fromSeq) {
     }
+    int generation = orphanings;
     return db.write(w -> {
       List<JsonObject> rows = w.query("SELECT rowid AS row_id, seq, type, subject, term, data FROM ledger_orphans "
           + "WHERE settled_at IS NULL ORDER BY orphaned_at, seq");
@@ -939,27 +943,29 @@ public final class LedgerVerticle extends VerticleBase {
                 + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")", chunk.toArray())
             .forEach(r -> inChain.add(r.getString("subject") + '\n' + r.getString("type")));
       }
-      long now = System.currentTimeMillis();
-      List<Pending> again = new ArrayList<>();
+      List<LedgerEvent> again = new ArrayList<>();
       for (JsonObject r : events) {
         if (inChain.add(r.getString("subject") + '\n' + r.getString("type"))) {
           String data = new JsonObject(r.getString("data")).put("recovered", true).encode();
-          again.add(local(new LedgerEvent(r.getString("type"), r.getString("subject"), r.getLong("term"), data),
-              now, null));
+          again.add(new LedgerEvent(r.getString("type"), r.getString("subject"), r.getLong("term"), data));
         }
       }
       long lastRow = rows.stream().mapToLong(r -> r.getLong("row_id")).max().orElseThrow();
-      w.update("UPDATE ledger_orphans SET settled_at = ? WHERE settled_at IS NULL AND rowid <= ?", now, lastRow);
+      w.update("UPDATE ledger_orphans SET settled_at = ? WHERE settled_at IS NULL AND rowid <= ?",
+          System.currentTimeMillis(), lastRow);
       return new Settled(again, rows.size(), rows.stream().mapToLong(r -> r.getLong("seq")).min().orElseThrow());
     }).map(s -> {
-      unsettledOrphans = false;
+      if (orphanings == generation) {
+        unsettledOrphans = false; // else entries set aside meanwhile wait for the next catch-up
+      }
       if (s.entries() > 0) {
         LOG.warn("ledger: caught up after setting {} entries aside; recorded {} task event(s) among them again",
             s.entries(), s.again().size());
         outbox.add(local(new JsonObject().put("type", LedgerEventTypes.LEDGER_ENTRIES_ORPHANED)
             .put("subject", nodeId).put("data", new JsonObject().put("fromSeq", s.fromSeq())
                 .put("entries", s.entries()).put("recordedAgain", s.again().size())), null));
-        outbox.addAll(s.again());
+        long now = System.currentTimeMillis();
+        s.again().forEach(e -> outbox.add(local(e, now, null)));
       }
       return null;
     });

@@ -613,6 +613,7 @@ public final class SchedulerVerticle extends VerticleBase {
         String why = "a duplicate of task " + keep.id() + " (the same idempotency key), merged in from a part of "
             + "the cluster that was cut off";
         LOG.warn("cancelling task {}: {}", t.id(), why);
+        queue.remove(t); // adopted at a merge, it may be queued already
         t.moveTo(TaskState.CANCELLED, term, why, now);
         t.error(error("DUPLICATE", why));
         changed(t);
