@@ -551,10 +551,99 @@ public final class LedgerVerticle extends VerticleBase {
     while (batch.size() < MAX_BATCH && !outbox.isEmpty()) {
       batch.add(outbox.poll());
     }
-    List<Entry> entries = new ArrayList<>(batch.size());
+    List<String> subjects = batch.stream().filter(LedgerVerticle::recovered).map(p -> p.subject).distinct().toList();
+    if (subjects.isEmpty()) {
+      commit(batch, batch);
+      return;
+    }
+    long myTerm = term;
+    recordedKeys(subjects).onComplete(ar -> {
+      if (!leading || term != myTerm) {
+        busy = false; // the events go to the next leader
+        putBack(batch);
+        kick();
+        return;
+      }
+      if (ar.failed()) {
+        LOG.warn("ledger: could not check {} recovered event(s) against the chain: {}", subjects.size(),
+            ar.cause().getMessage());
+        busy = false;
+        putBack(batch);
+        retryLater();
+        return;
+      }
+      Set<String> recorded = ar.result();
+      List<Pending> kept = new ArrayList<>(batch.size());
+      for (Pending p : batch) {
+        if (p.subject == null || recorded.add(recordKey(p.subject, p.type)) || !recovered(p)) {
+          kept.add(p);
+        }
+      }
+      if (kept.size() < batch.size()) {
+        LOG.info("ledger: {} recovered event(s) already in the chain, not recorded again", batch.size() - kept.size());
+      }
+      commit(batch, kept);
+    });
+  }
+
+  /** Returns events to the front of the outbox, in their order. */
+  private void putBack(List<Pending> batch) {
+    for (int i = batch.size() - 1; i >= 0; i--) {
+      outbox.addFirst(batch.get(i));
+    }
+  }
+
+  /**
+   * Whether an event was recorded again by a recovery: the ends a new leader records for tasks the last one did
+   * not ({@code recordMissingEnds}) and the task events a rejoining node re-records from the entries it set
+   * aside. Either may race with the other, or with an end still on its way from a node that is no longer leader;
+   * so the leader drops a recovered event when the chain already has an event of that type for its task (any
+   * end, for an end), which keeps "each task's end recorded once" whatever the order.
+   */
+  private static boolean recovered(Pending p) {
+    return p.subject != null && p.data.endsWith("\"recovered\":true}"); // its last field, as both write it
+  }
+
+  private static String recordKey(String subject, String type) {
+    return subject + '\n' + (LedgerEventTypes.TASK_COMPLETED.equals(type) || LedgerEventTypes.TASK_FAILED.equals(type)
+        || LedgerEventTypes.TASK_CANCELLED.equals(type) ? "END" : type);
+  }
+
+  /** @return {@link #recordKey}s of the events the chain holds for these subjects */
+  private Future<Set<String>> recordedKeys(List<String> subjects) {
+    List<Future<RowSet<Row>>> parts = new ArrayList<>();
+    for (int i = 0; i < subjects.size(); i += 500) {
+      List<String> chunk = subjects.subList(i, Math.min(subjects.size(), i + 500));
+      Tuple args = Tuple.tuple();
+      chunk.forEach(args::addString);
+      parts.add(db.reader().preparedQuery("SELECT DISTINCT subject, type FROM ledger WHERE subject IN ("
+          + String.join(", ", Collections.nCopies(chunk.size(), "?")) + ")").execute(args));
+    }
+    return Future.all(parts).map(all -> {
+      Set<String> keys = new HashSet<>();
+      parts.forEach(f -> f.result().forEach(r -> keys.add(recordKey(r.getString("subject"), r.getString("type")))));
+      return keys;
+    });
+  }
+
+  /** Chains and stores {@code kept} (of {@code batch}), then answers everyone in {@code batch}. */
+  private void commit(List<Pending> batch, List<Pending> kept) {
+    if (kept.isEmpty()) {
+      batch.forEach(p -> {
+        if (!nodeId.equals(p.origin)) {
+          remember(p.eid);
+        }
+        if (p.msg != null) {
+          p.msg.reply(new JsonObject().put("ok", true).put("seq", lastSeq));
+        }
+      });
+      done();
+      return;
+    }
+    List<Entry> entries = new ArrayList<>(kept.size());
     long seq = lastSeq;
     String prev = lastHash;
-    for (Pending p : batch) {
+    for (Pending p : kept) {
       seq++;
       String hash = LedgerChain.hash(prev, seq, p.time, p.type, p.origin, p.subject, p.term, p.data);
       entries.add(new Entry(seq, p.time, p.type, p.origin, p.subject, p.term, p.data, prev, hash));
@@ -946,8 +1035,11 @@ public final class LedgerVerticle extends VerticleBase {
       List<LedgerEvent> again = new ArrayList<>();
       for (JsonObject r : events) {
         if (inChain.add(r.getString("subject") + '\n' + r.getString("type"))) {
-          String data = new JsonObject(r.getString("data")).put("recovered", true).encode();
-          again.add(new LedgerEvent(r.getString("type"), r.getString("subject"), r.getLong("term"), data));
+          JsonObject data = new JsonObject(r.getString("data"));
+          data.remove("recovered"); // last, where the leader looks for it
+          data.put("recovered", true);
+          again.add(new LedgerEvent(r.getString("type"), r.getString("subject"), r.getLong("term"),
+              data.encode()));
         }
       }
       long lastRow = rows.stream().mapToLong(r -> r.getLong("row_id")).max().orElseThrow();

@@ -64,8 +64,10 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final int FLUSH_MAX = 512;
   /** How far back a new leader checks that task ends were recorded in the ledger. */
   private static final long RECENT_ENDS_MS = 15 * 60_000;
-  /** How long merged-in task records gather before they are adopted in one pass. */
+  /** How long merged-in task records gather before they are adopted. */
   private static final long MERGE_BATCH_MS = 500;
+  /** How many merged-in task records are adopted at a time. */
+  private static final int MERGE_CHUNK = 500;
   private static final DeliveryOptions LOCAL = LocalCodec.LOCAL;
   private static final DeliveryOptions LEDGER_DELIVERY = LocalCodec.local(60_000);
   private static final DeliveryOptions MIRROR_DELIVERY = LocalCodec.local(30_000);
@@ -140,8 +142,13 @@ public final class SchedulerVerticle extends VerticleBase {
   private AutoCloseable membershipListener;
   /** This leader's listener for task records a healed partition merges into the map. */
   private UUID mergeListener;
-  /** Merged-in task records waiting to be adopted (in one pass, {@value #MERGE_BATCH_MS} ms after the first). */
-  private final List<String> mergedIn = new ArrayList<>();
+  /**
+   * Ids of task records merged into the map, waiting to be adopted ({@value #MERGE_BATCH_MS} ms after the first,
+   * {@value #MERGE_CHUNK} at a time, once this leader's takeover is done). Ids only: a whole-cluster restart can
+   * merge tens of thousands of records while the leader is still recovering them from the mirrors.
+   */
+  private final java.util.LinkedHashSet<String> mergedIn = new java.util.LinkedHashSet<>();
+  private boolean adopting;
   private IMap<String, String> map;
   private boolean flushing;
   private boolean flushScheduled;
@@ -212,9 +219,9 @@ public final class SchedulerVerticle extends VerticleBase {
     membershipListener = membership.onChange(merged -> context.runOnContext(v -> onMembership()));
     IMap<String, String> tasksMap = map;
     vertx.executeBlocking(() -> tasksMap.addEntryListener((EntryMergedListener<String, String>) e -> {
-      String json = e.getValue();
-      context.runOnContext(v -> onMerged(myTerm, json));
-    }, true), false).onComplete(ar -> {
+      String id = e.getKey();
+      context.runOnContext(v -> onMerged(myTerm, id));
+    }, false), false).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("no listener for task records merged into the map (they wait for the next leader): {}",
             ar.cause().getMessage());
@@ -293,6 +300,7 @@ public final class SchedulerVerticle extends VerticleBase {
           .onFailure(err -> LOG.debug("removing the merge listener: {}", err.getMessage()));
     }
     mergedIn.clear();
+    adopting = false;
     List<Future<Void>> closing = consumers.stream().map(MessageConsumer::unregister).toList();
     consumers.clear();
     tasks.clear();
@@ -491,94 +499,123 @@ public final class SchedulerVerticle extends VerticleBase {
     }
   }
 
-  private void onMerged(long myTerm, String json) {
-    if (term != myTerm || json == null) {
+  private void onMerged(long myTerm, String id) {
+    if (term != myTerm || id == null) {
       return;
     }
-    if (mergedIn.isEmpty()) {
-      vertx.setTimer(MERGE_BATCH_MS, id -> adoptMerged(myTerm));
+    mergedIn.add(id);
+    if (!adopting) {
+      adopting = true;
+      vertx.setTimer(MERGE_BATCH_MS, t -> adoptMerged(myTerm));
     }
-    mergedIn.add(json);
   }
 
   /**
    * Adopts the task records a healed partition merged into the map: the cut-off side's tasks this leader has not
    * seen (stored there and answered {@code NOT_STORED}, or run and ended there before it noticed the cut). Without
-   * this they would wait unseen until the next leader loads the map. A copy the nodes' mirrors hold newer (the
-   * majority ended the task and evicted it from the map meanwhile, and the merge put a stale copy back) wins over
-   * the merged one. Waiting ones are queued; one assigned on the cut-off side lost its attempt (that node restarts
-   * on rejoining, ADR 19) and is retried; then merged duplicates of an idempotency key are cancelled.
+   * this they would wait unseen until the next leader loads the map. Waiting ones are queued; one assigned on the
+   * cut-off side lost its attempt (that node restarts on rejoining, ADR 19) and is retried; ended ones are kept;
+   * then merged duplicates of an idempotency key are cancelled. For an unfinished one, a copy the nodes' mirrors
+   * hold newer wins (the majority may have ended the task and evicted it from the map meanwhile, and the merge put
+   * a stale copy back). {@value #MERGE_CHUNK} records at a time, after the takeover: what the takeover loads needs
+   * no adopting.
    */
   private void adoptMerged(long myTerm) {
-    List<Task> merged = new ArrayList<>();
-    for (String json : mergedIn) {
-      try {
-        Task t = Task.fromJson(new JsonObject(json));
-        if (!tasks.containsKey(t.id())) {
-          merged.add(t);
-        }
-      } catch (RuntimeException e) {
-        LOG.warn("a task record merged into the map is unreadable and was left alone: {}", e.getMessage());
-      }
-    }
-    mergedIn.clear();
-    if (term != myTerm || merged.isEmpty()) {
+    if (term != myTerm) {
       return;
     }
-    List<Future<Map<String, JsonObject>>> lookups = new ArrayList<>();
-    for (int i = 0; i < merged.size(); i += 500) {
-      lookups.add(askMirrors(new JsonObject().put("ids", new JsonArray(merged.subList(i, Math.min(merged.size(),
-          i + 500)).stream().map(Task::id).collect(java.util.stream.Collectors.toList())))));
+    if (tickTimer < 0) { // still taking over
+      vertx.setTimer(MERGE_BATCH_MS, t -> adoptMerged(myTerm));
+      return;
     }
-    Future.all(lookups).onComplete(ar -> {
-      if (term != myTerm) {
-        return;
+    List<String> ids = new ArrayList<>(MERGE_CHUNK);
+    for (var it = mergedIn.iterator(); it.hasNext() && ids.size() < MERGE_CHUNK; ) {
+      String id = it.next();
+      it.remove();
+      if (!tasks.containsKey(id)) {
+        ids.add(id);
       }
-      Map<String, JsonObject> mirrored = new HashMap<>();
-      if (ar.succeeded()) {
-        lookups.forEach(f -> mirrored.putAll(f.result()));
+    }
+    if (ids.isEmpty()) {
+      adopting = false;
+      return;
+    }
+    IMap<String, String> tasksMap = map;
+    Set<String> keys = new HashSet<>(ids);
+    vertx.executeBlocking(() -> tasksMap.getAll(keys), false)
+        .compose(found -> {
+          List<Task> merged = new ArrayList<>(found.size());
+          found.values().forEach(json -> {
+            try {
+              merged.add(Task.fromJson(new JsonObject(json)));
+            } catch (RuntimeException e) {
+              LOG.warn("a task record merged into the map is unreadable and was left alone: {}", e.getMessage());
+            }
+          });
+          List<String> open = merged.stream().filter(t -> !t.state().terminal()).map(Task::id).toList();
+          return (open.isEmpty() ? Future.succeededFuture(Map.<String, JsonObject>of())
+              : askMirrors(new JsonObject().put("ids", new JsonArray(new ArrayList<>(open)))))
+              .otherwise(Map.of()).map(mirrored -> {
+                if (term == myTerm) {
+                  adopt(merged, mirrored);
+                }
+                return null;
+              });
+        })
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.warn("could not adopt {} task record(s) merged into the map (they wait for the next leader): {}",
+                ids.size(), ar.cause().getMessage());
+          }
+          if (term == myTerm) {
+            vertx.setTimer(1, t -> adoptMerged(myTerm)); // the next chunk, if any
+          }
+        });
+  }
+
+  private void adopt(List<Task> merged, Map<String, JsonObject> mirrored) {
+    long now = System.currentTimeMillis();
+    int waiting = 0;
+    int ended = 0;
+    int retried = 0;
+    for (Task m : merged) {
+      JsonObject copy = mirrored.get(m.id());
+      Task t = copy != null && newer(copy, m.toJson()) ? Task.fromJson(copy) : m;
+      if (tasks.containsKey(t.id())) {
+        continue;
       }
-      long now = System.currentTimeMillis();
-      int waiting = 0;
-      int ended = 0;
-      int retried = 0;
-      for (Task m : merged) {
-        JsonObject copy = mirrored.get(m.id());
-        Task t = copy != null && newer(copy, m.toJson()) ? Task.fromJson(copy) : m;
-        if (tasks.containsKey(t.id())) {
-          continue;
+      adopt(t);
+      dirty.add(t.id()); // into this leader's mirror, and the map holds the newer copy
+      switch (t.state()) {
+        case PENDING -> {
+          enqueue(t, now);
+          waiting++;
         }
-        adopt(t);
-        dirty.add(t.id()); // into this leader's mirror, and the map holds the newer copy
-        switch (t.state()) {
-          case PENDING -> {
-            enqueue(t, now);
-            waiting++;
-          }
-          case RETRYING -> {
-            timers.add(new Timer(t.readyAt(), t.id(), t.attempt(), Kind.READY));
-            waiting++;
-          }
-          case ASSIGNED, RUNNING -> {
-            attemptFailed(t, error("WORKER_LOST", "assigned by a leader cut off from the cluster, whose nodes "
-                + "restarted when the partition healed"), true, now);
-            retried++;
-          }
-          default -> {
-            finished.addLast(t);
-            ended++;
-          }
+        case RETRYING -> {
+          timers.add(new Timer(t.readyAt(), t.id(), t.attempt(), Kind.READY));
+          waiting++;
         }
-        if (!t.state().terminal() && t.spec().deadline() > 0) {
-          timers.add(new Timer(t.spec().deadline(), t.id(), t.attempt(), Kind.DEADLINE));
+        case ASSIGNED, RUNNING -> {
+          attemptFailed(t, error("WORKER_LOST", "assigned by a leader cut off from the cluster, whose nodes "
+              + "restarted when the partition healed"), true, now);
+          retried++;
+        }
+        default -> {
+          finished.addLast(t);
+          ended++;
         }
       }
+      if (!t.state().terminal() && t.spec().deadline() > 0) {
+        timers.add(new Timer(t.spec().deadline(), t.id(), t.attempt(), Kind.DEADLINE));
+      }
+    }
+    if (waiting + retried + ended > 0) {
       LOG.warn("adopted {} task record(s) merged in when a partition healed: {} waiting, {} attempt(s) lost and "
           + "retried, {} ended", waiting + retried + ended, waiting, retried, ended);
-      dropMergedDuplicates(now);
-      scheduleFlush();
-      schedulePump();
-    });
+    }
+    dropMergedDuplicates(now);
+    scheduleFlush();
+    schedulePump();
   }
 
   /**

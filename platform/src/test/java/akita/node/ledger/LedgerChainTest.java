@@ -170,4 +170,33 @@ class LedgerChainTest {
         .digest(nulls.getBytes(java.nio.charset.StandardCharsets.UTF_8))),
         LedgerChain.hash(null, 1, 2, null, null, null, 3, null), "nulls are hashed as concatenation writes them");
   }
+
+  /**
+   * Verifies the leader drops an event recorded again by a recovery when the chain already has one of its type
+   * for its task (any end, for an end), also within one batch, and keeps it otherwise: successive leaders and a
+   * rejoining node may each try to record the same lost end.
+   */
+  @Test
+  void recoveredEventsTheChainHasAreNotRecordedTwice() throws Exception {
+    JsonObject recovered = new JsonObject().put("recovered", true);
+    ask(LedgerAddresses.APPEND, new JsonObject().put("events", new io.vertx.core.json.JsonArray()
+        .add(event(LedgerEventTypes.TASK_SUBMITTED, "t1", new JsonObject()))
+        .add(event(LedgerEventTypes.TASK_COMPLETED, "t1", new JsonObject()))));
+    ask(LedgerAddresses.APPEND, new JsonObject().put("events", new io.vertx.core.json.JsonArray()
+        .add(event(LedgerEventTypes.TASK_SUBMITTED, "t1", recovered)) // the chain has it
+        .add(event(LedgerEventTypes.TASK_FAILED, "t1", recovered)) // another end: t1 has one
+        .add(event(LedgerEventTypes.TASK_COMPLETED, "t2", recovered)) // none yet: recorded
+        .add(event(LedgerEventTypes.TASK_COMPLETED, "t2", recovered)) // the same batch has it now
+        .add(event(LedgerEventTypes.TASK_RETRYING, "t1", new JsonObject())))); // not recovered: recorded
+    JsonObject all = ask(LedgerAddresses.QUERY, new JsonObject().put("limit", 100).put("after", 0));
+    StringBuilder seen = new StringBuilder();
+    all.getJsonArray("entries").forEach(o -> seen.append(((JsonObject) o).getString("type")).append(' ')
+        .append(((JsonObject) o).getString("subject")).append(", "));
+    assertEquals("TASK_SUBMITTED t1, TASK_COMPLETED t1, TASK_COMPLETED t2, TASK_RETRYING t1, ", seen.toString());
+    assertEquals(true, ask(LedgerAddresses.VERIFY, new JsonObject()).getBoolean("ok"));
+  }
+
+  private static JsonObject event(String type, String subject, JsonObject data) {
+    return new JsonObject().put("type", type).put("subject", subject).put("term", 1).put("data", data.copy());
+  }
 }
