@@ -40,8 +40,9 @@ public final class TaskAudit {
    * @param submitsByKey the ids of every task stored under each idempotency key the set used, from the pages
    *     read (a key with two ids is a duplicate submit), leaving out copies cancelled as {@code DUPLICATE}
    *     before they ran
+   * @param termOf the leadership term each task of those keys was created in
    */
-  public record Store(Map<String, JsonObject> tasks, Map<String, Set<String>> submitsByKey) {
+  public record Store(Map<String, JsonObject> tasks, Map<String, Set<String>> submitsByKey, Map<String, Long> termOf) {
 
     /** @return the tasks in that state */
     public long count(String state) {
@@ -173,6 +174,7 @@ public final class TaskAudit {
       throws Exception {
     Map<String, JsonObject> found = new HashMap<>();
     Map<String, Set<String>> byKey = new HashMap<>();
+    Map<String, Long> termOf = new HashMap<>();
     readPages(apis, "", sinceMs, t -> {
       if (wanted.contains(t.getString("id"))) {
         found.put(t.getString("id"), t);
@@ -180,6 +182,7 @@ public final class TaskAudit {
       String key = t.getString("idempotencyKey");
       if (key != null && wantedKeys.contains(key) && !resolvedDuplicate(t)) {
         byKey.computeIfAbsent(key, k -> new HashSet<>()).add(t.getString("id"));
+        termOf.put(t.getString("id"), t.getLong("term", 0L));
       }
     });
     List<String> open = wanted.stream().filter(id -> !found.containsKey(id)
@@ -192,7 +195,7 @@ public final class TaskAudit {
         }
       }
     }
-    return new Store(found, byKey);
+    return new Store(found, byKey, termOf);
   }
 
   private static JsonObject getTask(List<String> apis, String id) {
