@@ -57,9 +57,11 @@ public final class NodeProcess implements AutoCloseable {
     }
     Files.createDirectories(workDir);
     List<String> cmd = new ArrayList<>(prefix);
+    // 512 MiB: after the chaos run's whole-cluster restart the new leader recovers some 20,000 tasks, every
+    // mirror's copy of them at once; with 256 MiB that ran out of heap (CI runs ci27 and a local run).
     cmd.addAll(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toAbsolutePath().toString()));
+        "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toAbsolutePath().toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
     pb.environment().keySet().removeIf(k -> k.startsWith("AKITA_"));
@@ -82,7 +84,7 @@ public final class NodeProcess implements AutoCloseable {
   public static NodeProcess runMain(Path workDir, String mainClass, String... args) throws Exception {
     Files.createDirectories(workDir);
     List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-XX:+UseSerialGC",
         "-cp", JAR.toAbsolutePath() + java.io.File.pathSeparator + Path.of("target", "test-classes").toAbsolutePath(),
         mainClass));
     cmd.addAll(List.of(args));
