@@ -356,43 +356,73 @@ public final class SchedulerVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * Rebuilds the tasks from the mirrors in two rounds: every mirror's unfinished (and recently ended) tasks, then
+   * every mirror's copies of those tasks in any state, since a node that was not the leader may hold a stale
+   * unfinished copy of a task another node holds finished. The recently ended ones are there so that
+   * recordMissingEnds sees ends that were stored but not recorded in the ledger when every node died. Both rounds
+   * go page by page and keep only the newest copy of each task, so memory grows with the tasks, not with the
+   * copies (holding every mirror's whole answer at once ran a 256 MiB node out of heap at 20,000 tasks).
+   */
   private Future<Void> recoverFromMirrors() {
-    // Two rounds: every mirror's unfinished (and recently ended) tasks, then every mirror's copies of those tasks
-    // in any state, since a node that was not the leader may hold a stale unfinished copy of a task another node
-    // holds finished. The recently ended ones are there so that recordMissingEnds sees ends that were stored but
-    // not recorded in the ledger when every node died.
+    Map<String, Task> newest = new HashMap<>();
     return awaitMembersForRecovery()
-        .compose(v -> askMirrors(new JsonObject().put("recentEndsMs", RECENT_ENDS_MS)))
-        .compose(unfinished -> {
-          List<String> ids = new ArrayList<>(unfinished.keySet());
-          List<Future<Map<String, JsonObject>>> rounds = new ArrayList<>();
-          for (int i = 0; i < ids.size(); i += 500) {
-            rounds.add(askMirrors(new JsonObject().put("ids", new JsonArray(new ArrayList<>(
-                ids.subList(i, Math.min(ids.size(), i + 500)))))));
+        .compose(v -> {
+          long giveUpAt = System.currentTimeMillis() + RECOVERY_WAIT_MS;
+          List<Future<Void>> walks = new ArrayList<>();
+          for (Member m : membership.members()) {
+            walks.add(walkMirror(m.nodeId(), null, newest, giveUpAt));
           }
-          return Future.all(rounds).map(all -> {
-            Map<String, JsonObject> newest = new HashMap<>(unfinished);
-            for (Future<Map<String, JsonObject>> f : rounds) {
-              f.result().forEach((id, t) -> newest.merge(id, t, (a, b) -> newer(a, b) ? a : b));
-            }
-            return newest;
-          });
+          return Future.join(walks).<Void>mapEmpty().recover(err -> Future.succeededFuture());
         })
-        .compose(newest -> {
-          long open = newest.values().stream().filter(t -> !TaskState.valueOf(t.getString("state")).terminal())
-              .count();
+        .compose(v -> askCopies(new ArrayList<>(newest.keySet()), 0, newest))
+        .compose(v -> {
+          long open = newest.values().stream().filter(t -> !t.state().terminal()).count();
           if (!newest.isEmpty()) {
             LOG.info("recovered {} task(s) from the nodes' SQLite mirrors: {} unfinished, {} finished "
                 + "(recently, or elsewhere)", newest.size(), open, newest.size() - open);
           }
-          for (JsonObject t : newest.values()) {
-            adopt(Task.fromJson(t));
+          for (Task t : newest.values()) {
+            adopt(t);
           }
           for (Task t : tasks.values()) {
             dirty.add(t.id());
           }
           return flush();
         });
+  }
+
+  /** Reads one mirror's unfinished and recently ended tasks page by page after {@code after}, keeping the newest. */
+  private Future<Void> walkMirror(String nodeId, JsonArray after, Map<String, Task> newest, long giveUpAt) {
+    JsonObject query = new JsonObject().put("recentEndsMs", RECENT_ENDS_MS);
+    if (after != null) {
+      query.put("after", after);
+    }
+    return askMirror(nodeId, query, giveUpAt).compose(page -> {
+      keepNewest(page, newest);
+      JsonArray next = page.getJsonArray("next");
+      return next == null ? Future.succeededFuture() : walkMirror(nodeId, next, newest, giveUpAt);
+    });
+  }
+
+  /** Asks every mirror for its copies of {@code ids}, 500 at a time from {@code from}, keeping the newest. */
+  private Future<Void> askCopies(List<String> ids, int from, Map<String, Task> newest) {
+    if (from >= ids.size()) {
+      return Future.succeededFuture();
+    }
+    JsonArray chunk = new JsonArray(new ArrayList<>(ids.subList(from, Math.min(ids.size(), from + 500))));
+    return askMirrorsRaw(new JsonObject().put("ids", chunk)).compose(answers -> {
+      answers.forEach(page -> keepNewest(page, newest));
+      return askCopies(ids, from + 500, newest);
+    });
+  }
+
+  /** Keeps, of each task in a mirror's answer ({@code "stored"}: stored forms as text), the newest copy. */
+  private static void keepNewest(JsonObject page, Map<String, Task> newest) {
+    for (Object o : page.getJsonArray("stored", new JsonArray())) {
+      Task t = Task.fromJson(new JsonObject((String) o));
+      newest.merge(t.id(), t, (a, b) -> newer(a, b) ? a : b);
+    }
   }
 
   /**
@@ -470,23 +500,16 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   /** Asks every member's mirror ({@code TaskStoreVerticle}) and keeps the newest copy of each task. */
-  private Future<Map<String, JsonObject>> askMirrors(JsonObject query) {
+  private Future<Map<String, Task>> askMirrors(JsonObject query) {
     return askMirrorsRaw(query).map(all -> {
-      Map<String, JsonObject> newest = new HashMap<>();
-      for (JsonObject r : all) {
-        for (Object o : r.getJsonArray("tasks", new JsonArray())) {
-          JsonObject t = (JsonObject) o;
-          newest.merge(t.getString("id"), t, (a, b) -> newer(a, b) ? a : b);
-        }
-      }
+      Map<String, Task> newest = new HashMap<>();
+      all.forEach(page -> keepNewest(page, newest));
       return newest;
     });
   }
 
-  private static boolean newer(JsonObject a, JsonObject b) {
-    long ta = a.getLong("term", 0L);
-    long tb = b.getLong("term", 0L);
-    return ta != tb ? ta > tb : a.getLong("version", 0L) >= b.getLong("version", 0L);
+  private static boolean newer(Task a, Task b) {
+    return a.term() != b.term() ? a.term() > b.term() : a.version() >= b.version();
   }
 
   private void adopt(Task t) {
@@ -553,7 +576,7 @@ public final class SchedulerVerticle extends VerticleBase {
             }
           });
           List<String> open = merged.stream().filter(t -> !t.state().terminal()).map(Task::id).toList();
-          return (open.isEmpty() ? Future.succeededFuture(Map.<String, JsonObject>of())
+          return (open.isEmpty() ? Future.succeededFuture(Map.<String, Task>of())
               : askMirrors(new JsonObject().put("ids", new JsonArray(new ArrayList<>(open)))))
               .otherwise(Map.of()).map(mirrored -> {
                 if (term == myTerm) {
@@ -573,14 +596,14 @@ public final class SchedulerVerticle extends VerticleBase {
         });
   }
 
-  private void adopt(List<Task> merged, Map<String, JsonObject> mirrored) {
+  private void adopt(List<Task> merged, Map<String, Task> mirrored) {
     long now = System.currentTimeMillis();
     int waiting = 0;
     int ended = 0;
     int retried = 0;
     for (Task m : merged) {
-      JsonObject copy = mirrored.get(m.id());
-      Task t = copy != null && newer(copy, m.toJson()) ? Task.fromJson(copy) : m;
+      Task copy = mirrored.get(m.id());
+      Task t = copy != null && newer(copy, m) ? copy : m;
       if (tasks.containsKey(t.id())) {
         continue;
       }
@@ -999,7 +1022,8 @@ public final class SchedulerVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>request(TaskStoreVerticle.GET, msg.body())
         .compose(r -> r.body().getJsonObject("task") != null ? Future.succeededFuture(r.body().getJsonObject("task"))
             // Not in this leader's mirror: after a whole-cluster restart another node's mirror may hold it.
-            : askMirrors(new JsonObject().put("ids", new JsonArray().add(id))).map(found -> found.get(id)))
+            : askMirrors(new JsonObject().put("ids", new JsonArray().add(id)))
+                .map(found -> found.containsKey(id) ? found.get(id).toJson() : null))
         .onSuccess(task -> {
           if (task == null) {
             new BusError(404, "TASK_NOT_FOUND", "no task with id '" + id + "'").failOn(msg);

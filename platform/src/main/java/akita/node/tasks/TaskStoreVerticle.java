@@ -37,10 +37,13 @@ public final class TaskStoreVerticle extends VerticleBase {
 
   /** The condition of the partial index {@code tasks_ended_by_update} (migration V6), which must match it. */
   private static final String ENDED = "state IN ('COMPLETED', 'FAILED', 'CANCELLED')";
-  private static final String RECOVER = "SELECT json, seq FROM tasks WHERE state IN (" + states(false)
-      + ") UNION ALL SELECT json, seq FROM tasks INDEXED BY tasks_ended_by_update WHERE " + ENDED
-      + " AND updated_at >= (SELECT MAX(updated_at) FROM tasks INDEXED BY tasks_ended_by_update WHERE " + ENDED
-      + ") - ? ORDER BY seq";
+  private static final String RECOVER = "SELECT json, seq, id FROM tasks WHERE state IN (" + states(false)
+      + ") AND (seq, id) > (?, ?) UNION ALL SELECT json, seq, id FROM tasks INDEXED BY tasks_ended_by_update "
+      + "WHERE " + ENDED + " AND (seq, id) > (?, ?) AND updated_at >= (SELECT MAX(updated_at) FROM tasks "
+      + "INDEXED BY tasks_ended_by_update WHERE " + ENDED + ") - ? ORDER BY seq, id LIMIT ?";
+  /** Tasks per page of a recovery query, by default and at most. */
+  static final int RECOVER_PAGE = 1_000;
+  private static final int RECOVER_PAGE_MAX = 5_000;
 
   private record Pending(List<Tuple> rows, Promise<Void> done) {
   }
@@ -121,10 +124,15 @@ public final class TaskStoreVerticle extends VerticleBase {
   }
 
   /**
-   * For a new leader after a whole-cluster restart: {@code {}} → this mirror's unfinished tasks, plus those that
-   * ended within {@code "recentEndsMs"} before its newest end (their ends may not have reached the ledger);
-   * {@code {"ids": [...]}} → its copies of those tasks in whatever state (another node may hold a newer, finished
-   * copy); {@code {"probe": true}} → {@code {"hasTasks": bool}}, whether this mirror ever held a task.
+   * For a new leader after a whole-cluster restart, one page at a time so that neither side holds a whole mirror:
+   * {@code {"recentEndsMs"?, "after"?, "limit"?}} → {@code {"stored": [text], "next": seq or null}}: this
+   * mirror's unfinished tasks, plus those that ended within {@code "recentEndsMs"} before its newest end (their
+   * ends may not have reached the ledger), in {@code [seq, id]} order after {@code "after"} (such a pair), at most
+   * {@code "limit"} (default {@value #RECOVER_PAGE}) of them, and the pair to continue after while there may be
+   * more;
+   * {@code {"ids": [...]}} → {@code {"stored": [text]}}, its copies of those tasks in whatever state (another node
+   * may hold a newer, finished copy); {@code {"probe": true}} → {@code {"hasTasks": bool}}, whether this mirror
+   * ever held a task. Tasks travel in their stored form ({@link Task#storedJson()}), as text.
    */
   private void onRecover(Message<JsonObject> msg) {
     JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
@@ -136,6 +144,7 @@ public final class TaskStoreVerticle extends VerticleBase {
     }
     JsonArray ids = body.getJsonArray("ids");
     long recentEndsMs = body.getLong("recentEndsMs", 0L);
+    int limit = Math.max(1, Math.min(RECOVER_PAGE_MAX, body.getInteger("limit", RECOVER_PAGE)));
     Future<io.vertx.sqlclient.RowSet<Row>> query;
     if (ids != null) {
       Tuple args = Tuple.tuple();
@@ -144,17 +153,29 @@ public final class TaskStoreVerticle extends VerticleBase {
           + "WHERE id IN (" + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")").execute(args);
     } else {
       // Two index searches: the unfinished by state, the recent ends by the partial index of ended tasks.
-      query = db.reader().preparedQuery(RECOVER).execute(Tuple.of(recentEndsMs <= 0 ? -1L : recentEndsMs));
+      JsonArray after = body.getJsonArray("after", new JsonArray().add(-1L).add(""));
+      long afterSeq = after.getLong(0);
+      String afterId = after.getString(1);
+      query = db.reader().preparedQuery(RECOVER).execute(Tuple.of(afterSeq, afterId, afterSeq, afterId,
+          recentEndsMs <= 0 ? -1L : recentEndsMs, limit));
     }
     query
         .onSuccess(rows -> {
           JsonArray out = new JsonArray();
+          JsonArray last = null;
           if (rows != null) {
             for (Row r : rows) {
-              out.add(shown(r.getString("json")));
+              out.add(r.getString("json"));
+              if (ids == null) {
+                last = new JsonArray().add(r.getLong("seq")).add(r.getString("id"));
+              }
             }
           }
-          msg.reply(new JsonObject().put("tasks", out));
+          JsonObject reply = new JsonObject().put("stored", out);
+          if (ids == null) {
+            reply.put("next", out.size() == limit ? last : null);
+          }
+          msg.reply(reply);
         })
         .onFailure(err -> new BusError(503, "STORE_UNAVAILABLE", err.getMessage()).failOn(msg));
   }

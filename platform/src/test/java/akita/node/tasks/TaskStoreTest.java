@@ -55,7 +55,7 @@ class TaskStoreTest {
 
   private static java.util.Set<String> ids(JsonObject reply) {
     java.util.Set<String> out = new java.util.TreeSet<>();
-    reply.getJsonArray("tasks").forEach(o -> out.add(((JsonObject) o).getString("id")));
+    reply.getJsonArray("stored").forEach(o -> out.add(new JsonObject((String) o).getString("id")));
     return out;
   }
 
@@ -102,6 +102,38 @@ class TaskStoreTest {
     assertEquals(java.util.Set.of("old-end"), ids(recover(new JsonObject().put("ids", new JsonArray().add("old-end")))));
     // The partial index's condition (migration V6) names exactly the terminal states.
     assertEquals("'COMPLETED', 'FAILED', 'CANCELLED'", TaskStoreVerticle.states(true));
+  }
+
+  /**
+   * Verifies a recovery query goes page by page (a new leader must not hold every mirror's whole answer at once):
+   * every task exactly once across the pages, also when tasks share a {@code seq} (two leaders of a split cluster
+   * may give the same one), and no {@code next} after the last page.
+   */
+  @Test
+  void recoveryGoesPageByPage() throws Exception {
+    java.util.Set<String> expected = new java.util.TreeSet<>();
+    for (int i = 0; i < 7; i++) {
+      put(task("open-" + i, "PENDING", 1, 1, 20_000));
+      expected.add("open-" + i);
+    }
+    put(task("end", "COMPLETED", 1, 3, 30_000));
+    expected.add("end");
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    JsonObject query = new JsonObject().put("recentEndsMs", 60_000).put("limit", 3);
+    int pages = 0;
+    while (true) {
+      JsonObject page = recover(query);
+      pages++;
+      page.getJsonArray("stored").forEach(o -> seen.add(new JsonObject((String) o).getString("id")));
+      if (page.getJsonArray("next") == null) {
+        break;
+      }
+      assertEquals(3, page.getJsonArray("stored").size(), "only a full page names a next one");
+      query.put("after", page.getJsonArray("next"));
+    }
+    assertEquals(3, pages);
+    assertEquals(expected.size(), seen.size(), "no task twice: " + seen);
+    assertEquals(expected, new java.util.TreeSet<>(seen));
   }
 
   /**
