@@ -263,6 +263,7 @@ public final class SchedulerVerticle extends VerticleBase {
           });
           LOG.info("scheduler active (term {}): {} task(s) known, {} queued, {} worker(s)", myTerm, tasks.size(),
               queue.size(), workers.size());
+          bus.publish(TaskAddresses.SCHEDULER_STATE, new JsonObject().put("term", myTerm), LOCAL);
           schedulePump();
           recordMissingEnds(myTerm, endedBefore);
         })
@@ -280,6 +281,7 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     LOG.info("scheduler stopping (term {}): {}", term, why);
     term = 0;
+    vertx.eventBus().publish(TaskAddresses.SCHEDULER_STATE, new JsonObject().put("term", 0L), LOCAL);
     if (tickTimer >= 0) {
       vertx.cancelTimer(tickTimer);
       vertx.cancelTimer(viewTimer);

@@ -17,6 +17,14 @@ public final class TaskAddresses {
    * answers it or {@code {"error": {"status", "code", "message"}}}. Fails 400 INVALID_BATCH, 503 NO_LEADER.
    */
   public static final String SUBMIT_BATCH = "akita.tasks.submit.batch";
+  /**
+   * Cluster request/reply, public: {@link #SUBMIT}, answered only on the node whose scheduler leads, so a submit
+   * sent here skips the hop through another node. Fails at once with no handler during an election (send to
+   * {@link #SUBMIT} then); a node that has just lost the lead still forwards to the new leader.
+   */
+  public static final String SUBMIT_AT_LEADER = "akita.tasks.submit.at-leader";
+  /** Cluster request/reply, public: {@link #SUBMIT_BATCH}, answered as {@link #SUBMIT_AT_LEADER} is. */
+  public static final String SUBMIT_BATCH_AT_LEADER = "akita.tasks.submit.batch.at-leader";
   /** Cluster request/reply, public. Body: {@code {"id"}}. Reply: the task. Fails 404 TASK_NOT_FOUND. */
   public static final String GET = "akita.tasks.get";
   /**
@@ -53,6 +61,12 @@ public final class TaskAddresses {
    * "workers", "known"}}, the scheduler's figures for this node's metrics.
    */
   public static final String STATS = "akita.local.tasks.stats";
+
+  /**
+   * Local publish: {@code {"term"}} when this node's scheduler starts leading (the term) or stops ({@code 0});
+   * the door opens and closes {@link #SUBMIT_AT_LEADER} on it.
+   */
+  static final String SCHEDULER_STATE = "akita.local.tasks.scheduler-state";
 
   /** Cluster request/reply, on the acting leader only: {@link #SUBMIT} after validation. */
   static final String LEADER_SUBMIT = "akita.tasks.leader.submit";

@@ -10,6 +10,11 @@ import akita.node.config.ConfigOption;
 import akita.node.testing.Http;
 import akita.node.testing.Http.Answer;
 import akita.node.testing.TestNodes;
+import akita.node.tasks.TaskAddresses;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -195,5 +200,52 @@ class ClusterTest {
       assertTrue(rs.next(), "the new leader recorded its election");
       assertEquals(after.getLong("term"), rs.getLong("term"));
     }
+  }
+
+  /**
+   * Answers a batch submit sent to {@code submit.batch.at-leader} on this node only (local delivery): the
+   * created task's id, or {@code null} when this node has no handler there.
+   */
+  private static String submitAtLeaderHere(Node n) throws Exception {
+    try {
+      JsonObject reply = n.vertx().eventBus().<JsonObject>request(TaskAddresses.SUBMIT_BATCH_AT_LEADER,
+              new JsonObject().put("tasks", new JsonArray().add(new JsonObject().put("type", "noop"))),
+              new DeliveryOptions().setLocalOnly(true).setSendTimeout(10_000))
+          .toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS).body();
+      return reply.getJsonArray("tasks").getJsonObject(0).getString("id");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  /** Polls until the node answers {@code at-leader} submits ({@code true}) or does not, for at most 20 s. */
+  private static void awaitDoor(Node n, boolean open) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while ((submitAtLeaderHere(n) != null) != open) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("node on port " + n.apiPort() + " never " + (open ? "opened" : "closed") + " its at-leader door");
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  /**
+   * Verifies the submit door that spares a client the hop through another node is open on the leader's node
+   * only, and moves with the leadership: after a handover the new leader's node answers it and no other does.
+   */
+  @Test
+  void submitsAtTheLeaderAreAnsweredOnTheLeadersNodeOnly() throws Exception {
+    startThree();
+    await(nodes.get(1), x -> settled(x, 3));
+    awaitDoor(nodes.get(0), true);
+    assertEquals(null, submitAtLeaderHere(nodes.get(1)), "a follower does not answer at-leader submits");
+    assertEquals(null, submitAtLeaderHere(nodes.get(2)));
+
+    TestNodes.stop(nodes.remove(0));
+    awaitDoor(nodes.get(0), true);
+    assertEquals(null, submitAtLeaderHere(nodes.get(1)), "only the new leader's node answers");
   }
 }

@@ -12,6 +12,8 @@ class TaskClientAddressesTest {
   void theClientsAddressesAreThePlatforms() {
     assertEquals(TaskAddresses.SUBMIT, TaskClient.SUBMIT);
     assertEquals(TaskAddresses.SUBMIT_BATCH, TaskClient.SUBMIT_BATCH);
+    assertEquals(TaskAddresses.SUBMIT_AT_LEADER, TaskClient.SUBMIT_AT_LEADER);
+    assertEquals(TaskAddresses.SUBMIT_BATCH_AT_LEADER, TaskClient.SUBMIT_BATCH_AT_LEADER);
     assertEquals(akita.node.tasks.TaskGateway.MAX_BATCH, TaskClient.MAX_BATCH);
     assertEquals(TaskAddresses.GET, TaskClient.GET);
     assertEquals(TaskAddresses.LIST, TaskClient.LIST);

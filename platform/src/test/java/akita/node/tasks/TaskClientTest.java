@@ -176,8 +176,12 @@ class TaskClientTest {
     java.util.List<Future<JsonObject>> fs = sent.get(10, TimeUnit.SECONDS);
     TaskClientException refused = failure(fs.get(7));
     node.vertx().eventBus().removeOutboundInterceptor(count);
-    assertEquals(1, sends.get(TaskClient.SUBMIT_BATCH).get(), sends.toString());
+    // One batch request, to the leader's node (and again to any node only if that found no handler yet).
+    assertEquals(1, sends.get(TaskClient.SUBMIT_BATCH_AT_LEADER).get(), sends.toString());
+    assertTrue(sends.get(TaskClient.SUBMIT_BATCH) == null || sends.get(TaskClient.SUBMIT_BATCH).get() == 1,
+        sends.toString());
     assertEquals(null, sends.get(TaskClient.SUBMIT), "no single submits: " + sends);
+    assertEquals(null, sends.get(TaskClient.SUBMIT_AT_LEADER), "no single submits: " + sends);
     assertEquals("INVALID_TASK", refused.code());
     java.util.Set<String> ids = new java.util.HashSet<>();
     for (int i = 0; i < 20; i++) {
@@ -190,6 +194,44 @@ class TaskClientTest {
     assertEquals(19, ids.size());
     for (String id : ids) {
       assertEquals("COMPLETED", await(client.await(id, Duration.ofSeconds(30))).getString("state"));
+    }
+  }
+
+  /**
+   * Verifies the client's route for submits: to the leader's node while one answers there; when none does (an
+   * election), the same request to the address every node answers; and a failure from a handler that was
+   * reached is the caller's, not sent again.
+   */
+  @Test
+  void submitsGoToTheLeadersNodeAndElsewhereWhileNoneAnswers() throws Exception {
+    Vertx local = Vertx.vertx();
+    try {
+      java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+      local.eventBus().<JsonObject>consumer(TaskClient.SUBMIT, m -> {
+        seen.add(TaskClient.SUBMIT);
+        m.reply(new JsonObject().put("id", "t-any").put("created", true));
+      });
+      TaskClient c = new TaskClient(local);
+      assertEquals("t-any", await(c.submit(new JsonObject().put("type", "noop"))).getString("id"));
+      assertEquals(java.util.List.of(TaskClient.SUBMIT), seen, "no handler at the leader: any node");
+
+      var door = local.eventBus().<JsonObject>consumer(TaskClient.SUBMIT_AT_LEADER, m -> {
+        seen.add(TaskClient.SUBMIT_AT_LEADER);
+        if (m.body().getString("type").equals("refused")) {
+          m.fail(400, new JsonObject().put("code", "INVALID_TASK").put("message", "no").encode());
+        } else {
+          m.reply(new JsonObject().put("id", "t-leader").put("created", true));
+        }
+      });
+      await(door.completion());
+      seen.clear();
+      assertEquals("t-leader", await(c.submit(new JsonObject().put("type", "noop"))).getString("id"));
+      assertEquals(400, failure(c.submit(new JsonObject().put("type", "refused"))).status());
+      assertEquals(java.util.List.of(TaskClient.SUBMIT_AT_LEADER, TaskClient.SUBMIT_AT_LEADER), seen,
+          "the leader's node answers; a refusal there is not sent again elsewhere");
+      c.close();
+    } finally {
+      local.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
 

@@ -49,7 +49,9 @@ import java.util.UUID;
  *
  * <p>Submits made on an event loop are sent together: those made in one turn of the loop (before it returns to
  * its queue) travel as one {@link #SUBMIT_BATCH} request, which the leader stores in one write; each caller
- * still gets its own task or error. {@link #submitAll} batches explicitly, from any thread.
+ * still gets its own task or error. {@link #submitAll} batches explicitly, from any thread. Submits go to the
+ * leader's node directly ({@link #SUBMIT_AT_LEADER}, {@link #SUBMIT_BATCH_AT_LEADER}) and, during an election,
+ * to any node.
  */
 public final class TaskClient {
 
@@ -64,6 +66,14 @@ public final class TaskClient {
    * {"status", "code", "message"}}}.
    */
   public static final String SUBMIT_BATCH = "akita.tasks.submit.batch";
+  /**
+   * Request/reply: {@link #SUBMIT}, answered only on the node whose scheduler leads, which spares the request the
+   * hop through another node. With no leader (an election), it fails at once with no handler; the client then
+   * sends to {@link #SUBMIT}, which waits for one.
+   */
+  public static final String SUBMIT_AT_LEADER = "akita.tasks.submit.at-leader";
+  /** Request/reply: {@link #SUBMIT_BATCH}, answered only on the leader's node, as {@link #SUBMIT_AT_LEADER}. */
+  public static final String SUBMIT_BATCH_AT_LEADER = "akita.tasks.submit.batch.at-leader";
   /** The most tasks one {@link #SUBMIT_BATCH} request may carry. */
   public static final int MAX_BATCH = 1_000;
   /** Request/reply: read a task. Body: {@code {"id"}}. Reply: the task. */
@@ -173,7 +183,7 @@ public final class TaskClient {
     JsonObject body = task.containsKey("notify") ? task : task.copy().put("notify", notifyAddress);
     Context context = Vertx.currentContext();
     if (context == null || !context.isEventLoopContext()) {
-      return listening().compose(v -> request(SUBMIT, body)).onSuccess(t -> submitted(body, t));
+      return listening().compose(v -> submitRequest(false, body)).onSuccess(t -> submitted(body, t));
     }
     // On an event loop: the submits made before it gets back to its queue travel as one batch request.
     Promise<JsonObject> answer = Promise.promise();
@@ -202,10 +212,10 @@ public final class TaskClient {
 
   private void send(Batch batch) {
     if (batch.items.size() == 1) {
-      listening().compose(v -> request(SUBMIT, batch.items.get(0))).onComplete(batch.answers.get(0));
+      listening().compose(v -> submitRequest(false, batch.items.get(0))).onComplete(batch.answers.get(0));
       return;
     }
-    listening().compose(v -> request(SUBMIT_BATCH, new JsonObject().put("tasks", new JsonArray(
+    listening().compose(v -> submitRequest(true, new JsonObject().put("tasks", new JsonArray(
         new ArrayList<>(batch.items))))).onComplete(ar -> {
           JsonArray results = ar.succeeded() ? ar.result().getJsonArray("tasks") : null;
           for (int i = 0; i < batch.answers.size(); i++) {
@@ -252,7 +262,7 @@ public final class TaskClient {
       Objects.requireNonNull(task, "task");
       bodies.add(task.containsKey("notify") ? task : task.copy().put("notify", notifyAddress));
     }
-    return listening().compose(v -> request(SUBMIT_BATCH, new JsonObject().put("tasks", new JsonArray(
+    return listening().compose(v -> submitRequest(true, new JsonObject().put("tasks", new JsonArray(
         new ArrayList<>(bodies))))).map(reply -> {
           JsonArray results = reply.getJsonArray("tasks", new JsonArray());
           List<JsonObject> out = new ArrayList<>(bodies.size());
@@ -514,6 +524,16 @@ public final class TaskClient {
         done.tryFail(err);
       }
     }
+  }
+
+  /** Submits at the leader's node, or, while there is none (no handler), at any node, which waits for one. */
+  private Future<JsonObject> submitRequest(boolean batch, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(batch ? SUBMIT_BATCH_AT_LEADER : SUBMIT_AT_LEADER, body,
+            new DeliveryOptions().setSendTimeout(requestTimeoutMs))
+        .map(Message::body)
+        .recover(err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
+            ? request(batch ? SUBMIT_BATCH : SUBMIT, body)
+            : Future.failedFuture(new TaskClientException(Error.from(err), err)));
   }
 
   private Future<JsonObject> request(String address, JsonObject body) {
