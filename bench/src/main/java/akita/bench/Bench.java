@@ -106,6 +106,7 @@ final class Bench {
       }
       List<JsonObject> reps = new ArrayList<>();
       for (int r = 1; r <= s.repetitions(); r++) {
+        long settleMs = settle(vertx, cluster);
         JsonObject baseline = await(EventBusBaseline.measure(vertx, submit, ping, s.window(), s.baselineMs()));
         TaskRun.Pacing pacing = "w2".equals(s.workload()) ? TaskRun.Pacing.open(s.ratePerSecond())
             : TaskRun.Pacing.closed(s.window());
@@ -113,6 +114,7 @@ final class Bench {
         JsonObject run = await(TaskRun.run(vertx, submit, done, door, BenchSettings.TASK_TYPE, s.tasks(), pacing,
             s.timeoutMs(), "w2".equals(s.workload())));
         run.put("cpuMsPerTask", cpuPerTask(cpuBefore, cpu(cluster), run.getInteger("completed", 0)));
+        run.put("settleMs", settleMs);
         double base = baseline.getDouble("requestsPerSecond");
         run.put("eventBusBaseline", baseline).put("eventBusBaselinePerSecond", base)
             .put("ratioToEventBus", base > 0 ? Math.round(run.getDouble("tasksPerSecond") / base * 1000) / 1000.0 : 0);
@@ -281,6 +283,45 @@ final class Bench {
   }
 
   /** @return the leader's ping address (docs/event-bus.md), the event-bus baseline's target */
+  /** The longest {@link #settle} waits. */
+  private static final long SETTLE_MAX_MS = 120_000;
+
+  /**
+   * Waits until every node has stored the cluster's ledger up to the same entry (each node's
+   * {@code akita.ledger.<id>.head}): after a run at full speed the followers store the replicated ledger seconds
+   * behind the leader, and a repetition started then measures that catching up too. Bounded by
+   * {@value #SETTLE_MAX_MS} ms; a node that does not answer is waited for like a lagging one.
+   *
+   * @return how long it waited, in ms
+   */
+  private long settle(Vertx vertx, NodeCluster cluster) throws Exception {
+    long start = System.nanoTime();
+    long deadline = start + TimeUnit.MILLISECONDS.toNanos(SETTLE_MAX_MS);
+    while (true) {
+      List<Future<Long>> heads = new ArrayList<>();
+      for (String id : cluster.nodeIds()) {
+        heads.add(vertx.eventBus().<JsonObject>request("akita.ledger." + id + ".head", new JsonObject())
+            .map(m -> m.body().getLong("seq", -1L)).otherwise(-1L));
+      }
+      List<Long> seqs = new ArrayList<>();
+      for (Future<Long> h : heads) {
+        seqs.add(await(h, 10_000));
+      }
+      long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      if (!seqs.contains(-1L) && seqs.stream().distinct().count() == 1) {
+        if (waited > 1_000) {
+          log.printf("bench: waited %d ms for every node to store the ledger up to entry %d%n", waited, seqs.get(0));
+        }
+        return waited;
+      }
+      if (System.nanoTime() > deadline) {
+        log.printf("bench: the nodes' ledgers still differ after %d ms (%s); measuring anyway%n", waited, seqs);
+        return waited;
+      }
+      Thread.sleep(100);
+    }
+  }
+
   static String ping(NodeCluster cluster) {
     return "akita.node." + cluster.leaderId() + ".ping";
   }

@@ -48,6 +48,7 @@ final class NodeCluster implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private String leaderId;
   private String leaderName;
+  private List<String> nodeIds = List.of();
 
   private NodeCluster(String clusterName, List<Node> nodes) {
     this.clusterName = clusterName;
@@ -123,6 +124,11 @@ final class NodeCluster implements AutoCloseable {
     return nodes.stream().map(Node::hz).toList();
   }
 
+  /** @return every node's id, as last seen */
+  List<String> nodeIds() {
+    return nodeIds;
+  }
+
   /** @return the leader's node id, as last seen */
   String leaderId() {
     return leaderId;
@@ -166,6 +172,7 @@ final class NodeCluster implements AutoCloseable {
         }
         leaderId = view.getJsonObject("leader").getString("id");
         leaderName = view.getJsonObject("leader").getString("name");
+        nodeIds = view.getJsonArray("nodes").stream().map(o -> ((JsonObject) o).getString("id")).toList();
       }
       if (ready) {
         return;

@@ -108,6 +108,8 @@ class BenchSmokeIT {
     assertTrue(start.getDouble("p99") >= 0 && start.getDouble("p99") <= start.getDouble("max"), r.encode());
     // 100 tasks offered over 1 s: the run cannot have been faster than the schedule.
     assertTrue(r.getJsonArray("repetitions").getJsonObject(0).getLong("durationMs") >= 990, r.encode());
+    // Each repetition starts once every node stored the ledger up to the same entry, and says how long that took.
+    assertTrue(r.getJsonArray("repetitions").getJsonObject(0).getValue("settleMs") instanceof Number, r.encode());
   }
 
   /** Verifies W3: a queue filled, the leader's heap per queued task, and decision rates for two fleet sizes. */
