@@ -167,6 +167,14 @@ public final class LedgerVerticle extends VerticleBase {
   private long sourceTerm;
   private boolean needRepair;
   /**
+   * The term in which this node, newly elected, has yet to ask the members for their heads: first it stores the
+   * replicated batches it received from the last leader and had not stored yet (under load followers store
+   * seconds behind, and what no node stored is set aside on the last leader when it returns, or lost with it).
+   */
+  private long catchUpTerm;
+  /** The term whose ask for the members' heads ({@link #catchUp}) is out. */
+  private long askedHeadsTerm;
+  /**
    * Whether {@code ledger_orphans} holds entries not yet checked against the cluster's chain: once this node has
    * caught up, {@link #settleOrphans} records again the task events among them that the chain lacks.
    */
@@ -305,7 +313,7 @@ public final class LedgerVerticle extends VerticleBase {
       ready = false;
       term = newTerm;
       leaderId = nodeId;
-      catchUp(newTerm);
+      catchUpTerm = newTerm; // once the batches already received are stored: kick()
     } else if (!nowLeading) {
       if (leading) {
         LOG.info("ledger: no longer sequencing (term {})", term);
@@ -342,6 +350,7 @@ public final class LedgerVerticle extends VerticleBase {
       if (!leading || term != myTerm) {
         return;
       }
+      catchUpTerm = 0;
       JsonObject best = null;
       if (ar.succeeded()) {
         for (JsonObject h : ar.result()) {
@@ -363,7 +372,7 @@ public final class LedgerVerticle extends VerticleBase {
   }
 
   private void becomeReady(long myTerm) {
-    if (!leading || term != myTerm || ready) {
+    if (!leading || term != myTerm || ready || catchUpTerm == myTerm) {
       return;
     }
     ready = true;
@@ -521,6 +530,19 @@ public final class LedgerVerticle extends VerticleBase {
       return;
     }
     if (leading) {
+      if (!ready && catchUpTerm == term) {
+        // Until the heads are in, nothing else: a repair from the last source (often the dead leader) would
+        // end in sequencing from our own head while a member holds a longer chain.
+        if (askedHeadsTerm != term) {
+          if (!inbound.isEmpty() && !needRepair) {
+            apply(takeInbound());
+          } else {
+            askedHeadsTerm = term;
+            catchUp(term);
+          }
+        }
+        return;
+      }
       if (ready && !outbox.isEmpty()) {
         commit();
       } else if (!ready && needRepair && drained == null) {

@@ -423,4 +423,65 @@ class LedgerReplicationTest {
       assertEquals(Map.of("t-unchecked", 1), countByType(n, LedgerEventTypes.TASK_COMPLETED));
     }
   }
+
+  /**
+   * Verifies a newly elected leader first stores the batches the last leader replicated to it that it had not
+   * stored yet, before it asks the others for their heads and starts sequencing. Here both followers' SQLite files
+   * are locked (as a disk that is seconds behind under load would be), so that of two batches the first is being
+   * stored and the second waits in memory when the leader stops; neither follower has stored either. Without the
+   * rule the second batch was missing from the new chain (and set aside on the old leader when it came back).
+   */
+  @Test
+  void aNewLeaderStoresTheBatchesItReceivedBeforeSequencing() throws Exception {
+    startThree();
+    int leader = leaderIndex();
+    awaitSameHead();
+    List<Connection> locks = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        if (i != leader) {
+          Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("n" + i).resolve(Database.FILE_NAME));
+          c.createStatement().execute("BEGIN IMMEDIATE"); // the node's writer now waits (its busy timeout is 5 s)
+          locks.add(c);
+        }
+      }
+      long locked = System.nanoTime();
+      for (String batch : List.of("first", "second")) {
+        JsonArray events = new JsonArray();
+        for (int i = 0; i < 5; i++) {
+          events.add(new JsonObject().put("type", "TEST_EVENT").put("subject", batch + i));
+        }
+        ask(nodes.get(leader), LedgerAddresses.APPEND, new JsonObject().put("events", events)); // one commit each
+      }
+      TestNodes.stop(nodes.get(leader));
+      nodes.set(leader, null);
+      awaitTrue("a new leader", () -> leaderIndex() >= 0);
+      // Unlock well inside the followers' busy timeout, so that the batch being stored is stored.
+      assertTrue(System.nanoTime() - locked < TimeUnit.MILLISECONDS.toNanos(4_000), "the election took too long");
+    } finally {
+      for (Connection c : locks) {
+        c.createStatement().execute("ROLLBACK");
+        c.close();
+      }
+    }
+    for (Node n : nodes) {
+      if (n != null) {
+        awaitTrue("both batches in the chain of " + n.context().name(), () -> {
+          try {
+            return countByType(n, "TEST_EVENT").size() == 10;
+          } catch (Exception e) {
+            return false;
+          }
+        });
+      }
+    }
+    awaitSameHead();
+    for (Node n : nodes) {
+      if (n != null) {
+        Map<String, Integer> seen = countByType(n, "TEST_EVENT");
+        assertTrue(seen.values().stream().allMatch(c -> c == 1), "each once: " + seen);
+        assertVerifies(n);
+      }
+    }
+  }
 }
