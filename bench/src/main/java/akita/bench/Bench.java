@@ -282,7 +282,6 @@ final class Bench {
         : new EventBusDoor(vertx, Duration.ofSeconds(30));
   }
 
-  /** @return the leader's ping address (docs/event-bus.md), the event-bus baseline's target */
   /** The longest {@link #settle} waits. */
   private static final long SETTLE_MAX_MS = 120_000;
 
@@ -322,6 +321,7 @@ final class Bench {
     }
   }
 
+  /** @return the leader's ping address (docs/event-bus.md), the event-bus baseline's target */
   static String ping(NodeCluster cluster) {
     return "akita.node." + cluster.leaderId() + ".ping";
   }

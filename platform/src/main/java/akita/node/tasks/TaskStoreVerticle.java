@@ -125,12 +125,11 @@ public final class TaskStoreVerticle extends VerticleBase {
 
   /**
    * For a new leader after a whole-cluster restart, one page at a time so that neither side holds a whole mirror:
-   * {@code {"recentEndsMs"?, "after"?, "limit"?}} → {@code {"stored": [text], "next": seq or null}}: this
+   * {@code {"recentEndsMs"?, "after"?, "limit"?}} → {@code {"stored": [text], "next": [seq, id] or null}}: this
    * mirror's unfinished tasks, plus those that ended within {@code "recentEndsMs"} before its newest end (their
    * ends may not have reached the ledger), in {@code [seq, id]} order after {@code "after"} (such a pair), at most
    * {@code "limit"} (default {@value #RECOVER_PAGE}) of them, and the pair to continue after while there may be
-   * more;
-   * {@code {"ids": [...]}} → {@code {"stored": [text]}}, its copies of those tasks in whatever state (another node
+   * more; {@code {"ids": [...]}} → {@code {"stored": [text]}}, its copies of those tasks in whatever state (another node
    * may hold a newer, finished copy); {@code {"probe": true}} → {@code {"hasTasks": bool}}, whether this mirror
    * ever held a task. Tasks travel in their stored form ({@link Task#storedJson()}), as text.
    */
