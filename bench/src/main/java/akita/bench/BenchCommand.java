@@ -62,6 +62,11 @@ public final class BenchCommand implements Callable<Integer> {
       description = "w1, w2: tasks run before measuring, not counted (0: none). Default: ${DEFAULT-VALUE}.")
   int warmup;
 
+  @Option(names = "--paced-warmup-s", paramLabel = "S", defaultValue = "30",
+      description = "w2: seconds at the offered rate after the warm-up, not counted (0: none); the JIT recompiles "
+          + "for the open loop's small batches for about 20 s. Default: ${DEFAULT-VALUE}.")
+  double pacedWarmupS;
+
   @Option(names = "--window", paramLabel = "N", defaultValue = "512",
       description = "Submits in flight (w1, the w3 fill, and the event-bus baseline). Default: ${DEFAULT-VALUE}.")
   int window;
@@ -157,6 +162,7 @@ public final class BenchCommand implements Callable<Integer> {
     require(rate > 0 && rate <= 1_000_000, "--rate must be above 0 and at most 1000000");
     require(durationS > 0, "--duration-s must be positive");
     require(warmup >= 0, "--warmup must not be negative");
+    require(pacedWarmupS >= 0 && pacedWarmupS <= 3_600, "--paced-warmup-s must be 0 to 3600");
     require(baselineMs >= 100, "--baseline-ms must be at least 100");
     require(connections >= 1 && connections <= 1_000, "--connections must be 1 to 1000");
     require(workerSlots >= 1 && workerSlots <= 1_000, "--worker-slots must be 1 to 1000");
@@ -179,7 +185,7 @@ public final class BenchCommand implements Callable<Integer> {
     require(platformJar != null, "--jar is needed: this command does not run from platform.jar");
     require(Files.isRegularFile(platformJar), "--jar " + platformJar + " is not a file");
     List<String> jvm = Arrays.stream(nodeJvmOpts.trim().split("\\s+")).filter(o -> !o.isEmpty()).toList();
-    return new BenchSettings(workload, nodes, door, n, window, rate, reps, warmup, baselineMs, connections,
+    return new BenchSettings(workload, nodes, door, n, window, rate, reps, warmup, pacedWarmupS, baselineMs, connections,
         List.copyOf(workers), workerSlots, Math.round(measureS * 1000), platformJar, jvm, jfr, workDir, keep,
         timeoutS * 1000);
   }

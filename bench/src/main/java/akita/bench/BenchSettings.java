@@ -15,6 +15,7 @@ import java.util.List;
  * @param ratePerSecond W2: the offered rate
  * @param repetitions measured repetitions
  * @param warmupTasks W1 and W2: tasks run (closed loop) before measuring, not counted
+ * @param pacedWarmupS W2: seconds at the offered rate (open loop) after that warm-up, before measuring
  * @param baselineMs how long the event-bus baseline runs before each repetition
  * @param connections REST: connections per node
  * @param workerCounts W3: the fleet sizes to measure, ascending
@@ -28,7 +29,7 @@ import java.util.List;
  * @param timeoutMs the longest one repetition may take
  */
 record BenchSettings(String workload, int nodes, String door, int tasks, int window, double ratePerSecond,
-    int repetitions, int warmupTasks, long baselineMs, int connections, List<Integer> workerCounts, int workerSlots,
+    int repetitions, int warmupTasks, double pacedWarmupS, long baselineMs, int connections, List<Integer> workerCounts, int workerSlots,
     long measureMs, Path jar, List<String> nodeJvmOptions, boolean jfr, Path workDir, boolean keepWorkDir,
     long timeoutMs) {
 
@@ -41,7 +42,8 @@ record BenchSettings(String workload, int nodes, String door, int tasks, int win
         .put("window", window).put("nodeJvmOptions", String.join(" ", nodeJvmOptions)).put("durable", true)
         .put("taskType", TASK_TYPE);
     switch (workload) {
-      case "w2" -> o.put("ratePerSecond", ratePerSecond).put("warmupTasks", warmupTasks);
+      case "w2" -> o.put("ratePerSecond", ratePerSecond).put("warmupTasks", warmupTasks)
+          .put("pacedWarmupS", pacedWarmupS);
       case "w3" -> o.put("workerCounts", workerCounts).put("workerSlots", workerSlots).put("measureMs", measureMs);
       default -> o.put("warmupTasks", warmupTasks);
     }

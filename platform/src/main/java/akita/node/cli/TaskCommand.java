@@ -277,7 +277,8 @@ final class TaskCommand {
         JsonObject task = (JsonObject) o;
         String id = task.getString("id", "-");
         JsonObject err = task.getJsonObject("error");
-        t.row(shortId(id), task.getString("type"), task.getString("state"), String.valueOf(task.getValue("priority")),
+        // The whole id: ids are time-ordered, so tasks made in the same minute share their first characters.
+        t.row(id, task.getString("type"), task.getString("state"), String.valueOf(task.getValue("priority")),
             task.getInteger("attempts", 0) + "/" + task.getValue("maxAttempts"), node(task, false),
             age(task.getString("submittedAt"), now),
             cut(err != null ? error(err) : oneLine(task.getString("reason")), REASON_WIDTH));

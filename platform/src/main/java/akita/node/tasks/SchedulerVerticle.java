@@ -983,7 +983,7 @@ public final class SchedulerVerticle extends VerticleBase {
 
   private void create(TaskSpec spec, Answer answer) {
     long now = System.currentTimeMillis();
-    Task t = new Task(UUID.randomUUID().toString(), spec, now, ++seq, term);
+    Task t = new Task(TaskIds.next(now), spec, now, ++seq, term);
     t.reason("waiting for a worker");
     adopt(t);
     if (spec.deadline() > 0) {

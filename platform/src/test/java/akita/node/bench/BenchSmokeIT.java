@@ -97,11 +97,18 @@ class BenchSmokeIT {
     }
   }
 
-  /** Verifies W2: an open loop at a fixed rate, with submit → start latencies and whether the rate was held. */
+  /**
+   * Verifies W2: a paced warm-up, then an open loop at a fixed rate, with submit → start latencies and whether the
+   * rate was held.
+   */
   @Test
   void latencyUnderLoad() throws Exception {
-    JsonObject r = bench("w2", "--workload", "w2", "--nodes", "1", "--rate", "100", "--duration-s", "1");
+    JsonObject r = bench("w2", "--workload", "w2", "--nodes", "1", "--rate", "100", "--duration-s", "1",
+        "--paced-warmup-s", "0.5");
     assertEquals(100, r.getInteger("tasks"));
+    // Before the measured repetitions, half a second at the offered rate (not counted).
+    assertEquals(50, r.getJsonObject("warmup").getInteger("pacedTasks"), r.encode());
+    assertTrue(r.getJsonObject("warmup").getBoolean("pacedOk"), r.encode());
     assertEquals(100.0, r.getDouble("offeredPerSecond"));
     assertTrue(r.getValue("rateHeld") instanceof Boolean, r.encode());
     JsonObject start = r.getJsonObject("startLatencyMs");

@@ -218,7 +218,7 @@ class TaskCliTest {
     assertEquals(0, list.code(), list.err());
     assertTrue(list.out().lines().findFirst().orElse("")
         .matches("ID\\s+TYPE\\s+STATE\\s+PRI\\s+ATTEMPTS\\s+NODE\\s+AGE\\s+REASON/ERROR"), list.out());
-    assertTrue(list.out().lines().anyMatch(l -> l.startsWith(id.substring(0, 8) + "  echo")
+    assertTrue(list.out().lines().anyMatch(l -> l.startsWith(id + "  echo")
         && l.contains("COMPLETED") && l.contains("1/3") && l.contains("task-node")), list.out());
     assertFalse(list.out().contains("next page"), list.out());
 

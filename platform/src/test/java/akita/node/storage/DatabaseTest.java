@@ -36,8 +36,14 @@ class DatabaseTest {
               ctx.verify(() -> assertEquals(Migration.FILES.size(), rows.size()));
               return db.reader().query("PRAGMA journal_mode").execute();
             })
-            .map(rows -> {
+            .compose(rows -> {
               ctx.verify(() -> assertEquals("wal", rows.iterator().next().getString(0)));
+              // A per-connection setting: the writer leaves copying the log back to the checkpointer.
+              return db.write(w -> w.query("PRAGMA wal_autocheckpoint"));
+            })
+            .map(rows -> {
+              ctx.verify(() -> assertEquals(Database.WAL_BACKSTOP_PAGES,
+                  ((Number) rows.get(0).getValue("wal_autocheckpoint")).intValue()));
               return db;
             }))
         .compose(Database::close)
@@ -71,6 +77,39 @@ class DatabaseTest {
         })
         .compose(Database::close))
         .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Verifies that the checkpointer copies committed writes from the write-ahead log into the database file on its
+   * own, long before the writer's backstop: the file grows by the rows while the writer is idle.
+   */
+  @Test
+  void theCheckpointerCopiesTheLogIntoTheFile(Vertx vertx, VertxTestContext ctx) {
+    Path file = dir.resolve(Database.FILE_NAME);
+    String text = "x".repeat(1_000);
+    Database.open(vertx, dir).compose(db -> vertx.executeBlocking(() -> Files.size(file))
+        .compose(before -> db.write(w -> {
+              for (long i = 0; i < 500; i++) {
+                w.update("INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)", text, "v", i);
+              }
+              return null;
+            })
+            .compose(v -> awaitGrowth(vertx, file, before + 400_000L, System.currentTimeMillis() + 10_000)))
+        .eventually(db::close))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  private static Future<Void> awaitGrowth(Vertx vertx, Path file, long size, long giveUpAt) {
+    return vertx.executeBlocking(() -> Files.size(file)).compose(now -> {
+      if (now >= size) {
+        return Future.succeededFuture();
+      }
+      if (System.currentTimeMillis() > giveUpAt) {
+        return Future.failedFuture(new AssertionError(file + " is " + now + " bytes, never " + size
+            + ": the log was not copied into it"));
+      }
+      return vertx.timer(100).compose(t -> awaitGrowth(vertx, file, size, giveUpAt));
+    });
   }
 
   /** Verifies work that throws rolls its transaction back (nothing of it stays) and the writer goes on working. */
