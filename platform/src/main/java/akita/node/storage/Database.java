@@ -57,6 +57,13 @@ public final class Database {
    * checkpointer falls far behind or cannot run.
    */
   static final int WAL_BACKSTOP_PAGES = 65_536;
+  /**
+   * The log pages (64 MiB) past which the writer's thread finishes the checkpointer's copy between two
+   * transactions. The log starts over only when a write begins with all of it copied, which never happens while
+   * commits keep coming during the checkpointer's copies: under steady load it grew past 190 MB in a minute.
+   * Finishing the copy on the writer's thread leaves only the last second's pages to copy there.
+   */
+  static final int WAL_RESTART_PAGES = 16_384;
   /** The size the log file is cut back to when it starts over. */
   private static final long WAL_SIZE_LIMIT_BYTES = 64L << 20;
   private static final int READERS = 4;
@@ -192,10 +199,13 @@ public final class Database {
   private Connection checkpointer;
   private long checkpointTimer = -1;
   private boolean checkpointing;
+  private final int restartPages;
+  private volatile int walPages;
   private volatile boolean closed;
 
   private Database(Vertx vertx, Path file, WorkerExecutor writerThread, WorkerExecutor checkpointThread,
-      Pool reader) {
+      Pool reader, int restartPages) {
+    this.restartPages = restartPages;
     this.vertx = vertx;
     this.file = file;
     this.writerThread = writerThread;
@@ -211,6 +221,11 @@ public final class Database {
    * @return the open database, or a failure with a {@link DatabaseException} that says what to do
    */
   public static Future<Database> open(Vertx vertx, Path dataDir) {
+    return open(vertx, dataDir, CHECKPOINT_MS, WAL_RESTART_PAGES);
+  }
+
+  /** {@link #open(Vertx, Path)} with the checkpointer's period and the log size it restarts at (tests). */
+  static Future<Database> open(Vertx vertx, Path dataDir, long checkpointMs, int restartPages) {
     Path file = dataDir.resolve(FILE_NAME).toAbsolutePath();
     if (Files.exists(file) && !Files.isRegularFile(file)) {
       return Future.failedFuture(new DatabaseException("database " + file + " is not a regular file"));
@@ -222,7 +237,7 @@ public final class Database {
     Pool reader = JDBCPool.pool(vertx, dataSource(file, true),
         new PoolOptions().setMaxSize(READERS).setName("akita-db-reader-" + file));
     WorkerExecutor checkpointThread = vertx.createSharedWorkerExecutor("akita-db-checkpoint-" + file, 1);
-    Database db = new Database(vertx, file, writerThread, checkpointThread, reader);
+    Database db = new Database(vertx, file, writerThread, checkpointThread, reader, restartPages);
     return writerThread.executeBlocking(() -> {
           // Auto-commit stays on and each write begins and ends its own transaction: with it off, sqlite-jdbc
           // begins the next transaction as soon as one ends, and the idle writer would hold SQLite's write lock.
@@ -235,7 +250,7 @@ public final class Database {
           return db;
         }, true)
         .compose(d -> d.migrate())
-        .onSuccess(v -> db.checkpointTimer = vertx.setPeriodic(CHECKPOINT_MS, id -> db.checkpoint()))
+        .onSuccess(v -> db.checkpointTimer = vertx.setPeriodic(checkpointMs, id -> db.checkpoint()))
         .map(v -> db)
         .recover(err -> db.close().transform(ignored -> Future.failedFuture(db.explain(err))));
   }
@@ -310,22 +325,27 @@ public final class Database {
   /**
    * Copies the write-ahead log back into the database file as far as no reader still needs it (a PASSIVE
    * checkpoint), on the checkpointer's own thread and connection: the writer goes on committing meanwhile. Skipped
-   * while the last one still runs.
+   * while the last one still runs. When the log has grown past {@link #WAL_RESTART_PAGES}, the writer's thread
+   * then copies what was committed meanwhile, between two transactions, so that the next one starts the log over.
    */
   private void checkpoint() {
     if (checkpointing || closed) {
       return;
     }
     checkpointing = true;
-    checkpointThread.<Void>executeBlocking(() -> {
+    checkpointThread.executeBlocking(() -> {
           if (checkpointer == null) {
             checkpointer = dataSource(file, false).getConnection();
           }
-          try (Statement st = checkpointer.createStatement()) {
-            st.execute("PRAGMA wal_checkpoint(PASSIVE)");
-          }
-          return null;
+          return logPages(checkpointer);
         }, true)
+        .compose(pages -> {
+          walPages = pages;
+          return pages < restartPages || closed ? Future.succeededFuture() : writerThread.executeBlocking(() -> {
+            Writer w = writer;
+            return w == null ? null : logPages(w.conn);
+          }, true);
+        })
         .onComplete(ar -> {
           checkpointing = false;
           if (ar.failed() && !closed) {
@@ -333,6 +353,19 @@ public final class Database {
                 ar.cause().getMessage());
           }
         });
+  }
+
+  /** Runs a PASSIVE checkpoint on a connection; @return the pages the log held */
+  private static int logPages(Connection conn) throws SQLException {
+    try (Statement st = conn.createStatement();
+         ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+      return rs.next() ? rs.getInt(2) : 0;
+    }
+  }
+
+  /** @return the pages the write-ahead log held at the checkpointer's last copy */
+  int walPages() {
+    return walPages;
   }
 
   /** @return a future completed when the writer and the readers are closed (writes asked for before run first) */

@@ -99,6 +99,50 @@ class DatabaseTest {
         .onComplete(ctx.succeedingThenComplete());
   }
 
+  /**
+   * Verifies that the log starts over under writes that never pause: once it passes the restart size, the writer's
+   * thread finishes the checkpointer's copy between two transactions, and a later copy finds a shorter log.
+   */
+  @Test
+  void theLogStartsOverUnderSteadyWrites(Vertx vertx, VertxTestContext ctx) {
+    String text = "y".repeat(1_000);
+    List<Integer> seen = new ArrayList<>();
+    Database.open(vertx, dir, 50, 40).compose(db -> {
+      long giveUpAt = System.currentTimeMillis() + 8_000;
+      long watch = vertx.setPeriodic(10, id -> {
+        if (seen.isEmpty() || seen.get(seen.size() - 1) != db.walPages()) {
+          seen.add(db.walPages());
+        }
+      });
+      // Four chains of writes keep the writer's queue full, so commits land during every copy.
+      List<Future<Void>> chains = new ArrayList<>();
+      for (int c = 0; c < 4; c++) {
+        chains.add(writeUntilRestarted(db, text, seen, giveUpAt));
+      }
+      return Future.all(chains).<Void>mapEmpty().eventually(() -> {
+        vertx.cancelTimer(watch);
+        return db.close();
+      });
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  private static Future<Void> writeUntilRestarted(Database db, String text, List<Integer> seen, long giveUpAt) {
+    for (int i = 1; i < seen.size(); i++) {
+      if (seen.get(i - 1) >= 40 && seen.get(i) < seen.get(i - 1)) {
+        return Future.succeededFuture();
+      }
+    }
+    if (System.currentTimeMillis() > giveUpAt) {
+      return Future.failedFuture(new AssertionError("the log never started over; pages seen: " + seen));
+    }
+    return db.write(w -> {
+      for (int i = 0; i < 5; i++) {
+        w.update("INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)", text, "v", (long) i);
+      }
+      return null;
+    }).compose(v -> writeUntilRestarted(db, text, seen, giveUpAt));
+  }
+
   private static Future<Void> awaitGrowth(Vertx vertx, Path file, long size, long giveUpAt) {
     return vertx.executeBlocking(() -> Files.size(file)).compose(now -> {
       if (now >= size) {
