@@ -71,6 +71,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final DeliveryOptions LOCAL = LocalCodec.LOCAL;
   private static final DeliveryOptions LEDGER_DELIVERY = LocalCodec.local(60_000);
   private static final DeliveryOptions MIRROR_DELIVERY = LocalCodec.local(30_000);
+  private static final JsonObject REPORTS_STORED = new JsonObject().put("ok", true);
   private static final DeliveryOptions NOTIFY_TEXT = new DeliveryOptions().setCodecName(JsonTextCodec.NAME);
   /** After a whole-cluster restart: how long recovery waits for every expected member when no mirror has data. */
   private static final long RECOVERY_WAIT_MS = 10_000;
@@ -1129,7 +1130,7 @@ public final class SchedulerVerticle extends VerticleBase {
           changed(t);
         }
         case "FAILED", "CANCELLED" -> {
-          if (current) {
+          if (current && !t.attemptEnded()) { // a report sent again (its answer was lost) counts once
             JsonObject err = r.getJsonObject("error", error("EXECUTION_FAILED", "the attempt failed"));
             boolean retryable = r.getBoolean("retryable", true) && !"CANCELLED".equals(event);
             reliability(nodeId, false, t.id(), now);
@@ -1139,7 +1140,18 @@ public final class SchedulerVerticle extends VerticleBase {
         default -> LOG.debug("ignored result event '{}' for task {}", event, t.id());
       }
     }
-    msg.reply(new JsonObject().put("ok", true));
+    // Answered once stored: a worker keeps its reports until the leader says so, and sends them again to the
+    // next leader otherwise. Answered at once, a report the leader took but died before storing was lost, and
+    // the next leader retried a finished attempt as WORKER_LOST.
+    long myTerm = term;
+    flush().onComplete(ar -> {
+      if (ar.succeeded() && term == myTerm) {
+        msg.reply(REPORTS_STORED);
+      } else {
+        new BusError(503, "NOT_STORED", "the leader did not store the reports: "
+            + (ar.failed() ? ar.cause().getMessage() : "leadership changed") + "; send them again").failOn(msg);
+      }
+    });
     schedulePump();
   }
 

@@ -79,7 +79,8 @@ public final class TaskAddresses {
   /**
    * Cluster request/reply, on the acting leader only. Body: {@code {"nodeId", "results": [{"id", "attempt",
    * "event": STARTED|COMPLETED|FAILED|CANCELLED|PROGRESS, "result"?, "error"?, "retryable"?, "progress"?}]}}.
-   * Workers report here in batches; reply {@code {"ok": true}}.
+   * Workers report here in batches; reply {@code {"ok": true}} once the changes they make are stored, or 503
+   * {@code NOT_STORED} when they were not (the worker sends them again).
    */
   public static final String LEADER_RESULTS = "akita.tasks.leader.results";
 

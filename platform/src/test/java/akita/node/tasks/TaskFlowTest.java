@@ -464,6 +464,25 @@ class TaskFlowTest {
   }
 
   /**
+   * Verifies a worker's report is answered only once the change it makes is stored: when the answer comes, the
+   * task map holds the task COMPLETED. Answered before, a report lost with its leader (taken, not yet stored)
+   * made the next leader retry a finished attempt as WORKER_LOST.
+   */
+  @Test
+  void reportsAreAnsweredOnceStored() throws Exception {
+    Node first = node("first");
+    awaitLeader();
+    SimulatedWorker holder = simulated("holder", "held", Behaviour.ACK_ONLY);
+    String id = submit(new JsonObject().put("type", "held")).getString("id");
+    await(id, t -> "ASSIGNED".equals(t.getString("state"))
+        && t.getJsonArray("attemptHistory").getJsonObject(0).containsKey("ackedAt"));
+    JsonObject answer = holder.completeHeld().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertEquals(true, answer.getBoolean("ok"));
+    Object stored = first.hazelcast().getMap(SchedulerVerticle.TASK_MAP).get(id);
+    assertEquals("COMPLETED", new JsonObject(String.valueOf(stored)).getString("state"), String.valueOf(stored));
+  }
+
+  /**
    * Verifies a record merged in beside another with the same idempotency key (what a healed partition brings from
    * a cut-off leader) is cancelled as a DUPLICATE when a leader takes over, and the key keeps answering with the
    * task of the higher term.

@@ -7,6 +7,8 @@ import akita.node.config.ConfigLoader;
 import akita.node.config.ConfigOption;
 import akita.node.config.NodeConfig;
 import akita.node.tasks.TaskAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
@@ -126,14 +128,18 @@ public final class SimulatedWorker implements AutoCloseable {
         System.currentTimeMillis(), ++seq[0], new JsonArray(), 4).toJson()));
   }
 
-  /** Reports every attempt it holds COMPLETED, to whichever node leads now. */
-  public void completeHeld() {
+  /**
+   * Reports every attempt it holds COMPLETED, to whichever node leads now.
+   *
+   * @return the leader's answer to the report
+   */
+  public Future<JsonObject> completeHeld() {
     JsonArray results = new JsonArray();
     held.forEach((id, attempt) -> results.add(new JsonObject().put("id", id).put("attempt", attempt)
         .put("event", "COMPLETED").put("result", new JsonObject().put("simulated", true))));
     held.clear();
-    vertx.eventBus().request(TaskAddresses.LEADER_RESULTS, new JsonObject().put("nodeId", id)
-        .put("results", results));
+    return vertx.eventBus().<JsonObject>request(TaskAddresses.LEADER_RESULTS, new JsonObject().put("nodeId", id)
+        .put("results", results)).map(Message::body);
   }
 
   /** Changes what the worker does from now on. */
