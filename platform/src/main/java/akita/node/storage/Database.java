@@ -30,7 +30,9 @@ import org.sqlite.SQLiteException;
 /**
  * The node's SQLite database: one writer connection, owned by one thread, on which every write runs as one
  * blocking call (BEGIN IMMEDIATE, the statements, COMMIT), and a small pool of readers through the Vert.x JDBC
- * client that WAL lets run beside it. Pragmas are set on the data source, so every connection gets them.
+ * client that WAL lets run beside it, and a checkpointer that copies the write-ahead log back into the file once
+ * a second on a connection and thread of its own. Pragmas are set on the data source, so every connection gets
+ * them.
  *
  * <p>Writes go through {@link #write(Write)} only. The Vert.x JDBC client ran each write as four or five hops
  * between the event loop and its worker (connection, begin, statements, commit), about 130 microseconds of CPU
@@ -48,8 +50,8 @@ public final class Database {
    * How often the checkpointer copies the write-ahead log back into the database file, on its own thread and
    * connection. SQLite does it by default inside the commit that passes 1,000 log pages, on the writer's thread:
    * each copy syncs both files and writes every page the log holds, and small, frequent transactions rewrite the
-   * same few pages many times. At 1,000 tasks/s that cost the writer threads of three nodes 0.24 of a core more,
-   * and every copy stalled the commits behind it (ADR 4).
+   * same few pages many times. At 1,000 tasks/s that cost the writer threads of three nodes about a quarter of a
+   * core more, and every copy stalled the commits behind it (ADR 4).
    */
   static final long CHECKPOINT_MS = 1_000;
   /**
@@ -355,7 +357,7 @@ public final class Database {
         });
   }
 
-  /** Runs a PASSIVE checkpoint on a connection; @return the pages the log held */
+  /** Runs a PASSIVE checkpoint on a connection and returns how many pages the log held. */
   private static int logPages(Connection conn) throws SQLException {
     try (Statement st = conn.createStatement();
          ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
