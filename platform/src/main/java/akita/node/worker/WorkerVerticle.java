@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,8 @@ public final class WorkerVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WorkerVerticle.class);
   private static final long REPORT_MS = 2;
   private static final int REPORT_MAX = 512;
+  /** The report events that end an attempt. */
+  private static final Set<String> ENDS = Set.of("COMPLETED", "FAILED", "CANCELLED");
   private static final long REPORT_RETRY_MS = 250;
 
   private record Attempt(int attempt, AttemptContext context, long timer) {
@@ -50,6 +53,8 @@ public final class WorkerVerticle extends VerticleBase {
   /** How many assignments the node holds at once: running plus waiting. */
   private final int capacity;
   private final List<JsonObject> reports = new ArrayList<>();
+  /** The batch sent and not yet answered: a leader has not confirmed it stored these. */
+  private List<JsonObject> unanswered = List.of();
   private boolean reporting;
   private boolean reportScheduled;
   private boolean stopping;
@@ -259,6 +264,16 @@ public final class WorkerVerticle extends VerticleBase {
     JsonArray list = new JsonArray();
     running.forEach((id, a) -> list.add(new JsonObject().put("id", id).put("attempt", a.attempt)));
     waiting.forEach((id, a) -> list.add(new JsonObject().put("id", id).put("attempt", a.getInteger("attempt", 1))));
+    // Attempts that ended but whose end no leader has confirmed stored are still held: their report is on its
+    // way (maybe to a leader that just died), and a new leader that did not wait for it would retry a finished
+    // attempt as lost, or fail a task whose last attempt succeeded.
+    for (List<JsonObject> pending : List.of(unanswered, reports)) {
+      for (JsonObject r : pending) {
+        if (ENDS.contains(r.getString("event")) && !running.containsKey(r.getString("id"))) {
+          list.add(new JsonObject().put("id", r.getString("id")).put("attempt", r.getInteger("attempt")));
+        }
+      }
+    }
     msg.reply(new JsonObject().put("running", list));
     // A new leader: send it what the old one may have missed.
     scheduleReport();
@@ -294,10 +309,12 @@ public final class WorkerVerticle extends VerticleBase {
     reporting = true;
     List<JsonObject> batch = new ArrayList<>(reports.subList(0, Math.min(REPORT_MAX, reports.size())));
     reports.subList(0, batch.size()).clear();
+    unanswered = batch;
     vertx.eventBus().request(TaskAddresses.LEADER_RESULTS, new JsonObject().put("nodeId", node.id())
             .put("results", new JsonArray(new ArrayList<>(batch))), new DeliveryOptions().setSendTimeout(5_000))
         .onComplete(ar -> {
           reporting = false;
+          unanswered = List.of();
           if (ar.succeeded()) {
             if (!reports.isEmpty()) {
               scheduleReport();

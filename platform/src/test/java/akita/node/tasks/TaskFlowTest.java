@@ -16,6 +16,9 @@ import com.hazelcast.map.IMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -480,6 +483,44 @@ class TaskFlowTest {
     assertEquals(true, answer.getBoolean("ok"));
     Object stored = first.hazelcast().getMap(SchedulerVerticle.TASK_MAP).get(id);
     assertEquals("COMPLETED", new JsonObject(String.valueOf(stored)).getString("state"), String.valueOf(stored));
+  }
+
+  /**
+   * Verifies a worker counts an attempt as held until a leader confirmed its end stored: asked what it runs (as a
+   * new leader asks at takeover) while the report of the ended attempt waits for its answer, it lists the attempt,
+   * so that the new leader waits for the report instead of retrying a finished attempt as lost.
+   */
+  @Test
+  void anEndedAttemptWhoseReportIsUnansweredIsStillHeld() throws Exception {
+    Node first = node("first");
+    awaitLeader();
+    String id = submit(shell("sleep", "0.5")).getString("id");
+    awaitState(id, "RUNNING");
+    try (Connection lock = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("first")
+        .resolve(akita.node.storage.Database.FILE_NAME))) {
+      try (Statement st = lock.createStatement()) {
+        st.execute("PRAGMA busy_timeout = 5000");
+        st.execute("BEGIN IMMEDIATE"); // the leader's flushes wait: its answer to the worker's report waits too
+      }
+      awaitState(id, "COMPLETED"); // applied in the leader's memory, not stored
+      JsonObject cluster = Http.get(api() + "/cluster").json();
+      JsonObject held = first.vertx().eventBus().<JsonObject>request(TaskAddresses.running(first.context().id()),
+              new JsonObject().put("term", cluster.getLong("term")))
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body();
+      assertEquals(new JsonArray().add(new JsonObject().put("id", id).put("attempt", 1)), held.getJsonArray("running"));
+      try (Statement st = lock.createStatement()) {
+        st.execute("ROLLBACK");
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    JsonObject cluster = Http.get(api() + "/cluster").json();
+    while (!first.vertx().eventBus().<JsonObject>request(TaskAddresses.running(first.context().id()),
+            new JsonObject().put("term", cluster.getLong("term")))
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).body().getJsonArray("running")
+        .isEmpty()) {
+      assertTrue(System.nanoTime() < deadline, "the ended attempt stayed held after its report was stored");
+      Thread.sleep(20);
+    }
   }
 
   /**
