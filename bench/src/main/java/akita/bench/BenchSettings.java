@@ -29,8 +29,8 @@ import java.util.List;
  * @param timeoutMs the longest one repetition may take
  */
 record BenchSettings(String workload, int nodes, String door, int tasks, int window, double ratePerSecond,
-    int repetitions, int warmupTasks, double pacedWarmupS, long baselineMs, int connections, List<Integer> workerCounts, int workerSlots,
-    long measureMs, Path jar, List<String> nodeJvmOptions, boolean jfr, Path workDir, boolean keepWorkDir,
+    int repetitions, int warmupTasks, double pacedWarmupS, long baselineMs, int connections,
+    List<Integer> workerCounts, int workerSlots, long measureMs, Path jar, List<String> nodeJvmOptions, boolean jfr, Path workDir, boolean keepWorkDir,
     long timeoutMs) {
 
   /** The task type the workloads submit: the noop plugin's no-op. */

@@ -374,21 +374,32 @@ public final class Database {
   public Future<Void> close() {
     closed = true;
     vertx.cancelTimer(checkpointTimer);
-    Future<Void> checkpointerClosed = checkpointThread.<Void>executeBlocking(() -> {
+    Future<Void> checkpointerClosed = closeOn(checkpointThread, () -> {
       if (checkpointer != null) {
         checkpointer.close();
         checkpointer = null;
       }
-      return null;
-    }, true).eventually(() -> checkpointThread.close());
-    Future<Void> writerClosed = writerThread.<Void>executeBlocking(() -> {
+    });
+    Future<Void> writerClosed = closeOn(writerThread, () -> {
       if (writer != null) {
         writer.close();
         writer = null;
       }
-      return null;
-    }, true).eventually(() -> writerThread.close());
+    });
     return Future.join(writerClosed, checkpointerClosed, reader.close()).mapEmpty();
+  }
+
+  /** A connection's closing, run on its own thread after the work asked for before, then the thread's end. */
+  @FunctionalInterface
+  private interface Closing {
+    void run() throws SQLException;
+  }
+
+  private static Future<Void> closeOn(WorkerExecutor thread, Closing closing) {
+    return thread.<Void>executeBlocking(() -> {
+      closing.run();
+      return null;
+    }, true).eventually(thread::close);
   }
 
   // ---- migrations -------------------------------------------------------------------------------------

@@ -129,8 +129,8 @@ public final class TaskStoreVerticle extends VerticleBase {
    * mirror's unfinished tasks, plus those that ended within {@code "recentEndsMs"} before its newest end (their
    * ends may not have reached the ledger), in {@code [seq, id]} order after {@code "after"} (such a pair), at most
    * {@code "limit"} (default {@value #RECOVER_PAGE}) of them, and the pair to continue after while there may be
-   * more; {@code {"ids": [...]}} → {@code {"stored": [text]}}, its copies of those tasks in whatever state (another node
-   * may hold a newer, finished copy); {@code {"probe": true}} → {@code {"hasTasks": bool}}, whether this mirror
+   * more; {@code {"ids": [...]}} → {@code {"stored": [text]}}, its copies of those tasks in whatever state
+   * (another node may hold a newer, finished copy); {@code {"probe": true}} → {@code {"hasTasks": bool}}, whether this mirror
    * ever held a task. Tasks travel in their stored form ({@link Task#storedJson()}), as text.
    */
   private void onRecover(Message<JsonObject> msg) {
