@@ -12,7 +12,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.HdrHistogram.Histogram;
 
@@ -39,6 +43,9 @@ final class Completions {
   private final BitSet seen = new BitSet();
   private final Histogram result = Latency.histogram();
   private final Histogram start = Latency.histogram();
+  /** Each task's submit time ({@link System#nanoTime()}) and latency (µs), by index, for {@link #slowest}. */
+  private final long[] sentNanos;
+  private final int[] latencyMicros;
   private final Promise<Void> done = Promise.promise();
   private MessageConsumer<JsonObject> consumer;
   private int count;
@@ -75,6 +82,8 @@ final class Completions {
     this.target = tasks;
     this.clock = clock;
     this.startTimes = startTimes;
+    this.sentNanos = new long[tasks];
+    this.latencyMicros = new int[tasks];
   }
 
   /** @return the address to put in each task's {@code notify} field */
@@ -129,6 +138,8 @@ final class Completions {
       lastNanos = now;
       long sent = p.getLong(SENT, now);
       Latency.record(result, now - sent);
+      sentNanos[i] = sent;
+      latencyMicros[i] = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (now - sent) / 1_000));
       if (!"COMPLETED".equals(t.getString("state"))) {
         notCompleted++;
       }
@@ -201,6 +212,49 @@ final class Completions {
   /** @return submit → result seen, in µs */
   Histogram resultLatency() {
     return result;
+  }
+
+  /**
+   * Where in the run the slowest tasks were submitted: whether the tasks slower than the run's p99 came from a
+   * few stalls (a pause, a hiccup of one node) or from waits spread over the run (every stage queueing).
+   *
+   * @param firstNanos when the run's first task was due ({@link System#nanoTime()})
+   * @param windowMs the width of a window of submit time
+   * @return {@code {"overMs", "tasks", "windowMs", "windows", "windowsWithHalf", "worst": [{"atMs", "at",
+   *     "tasks", "maxMs"}]}}: the tasks over the p99, how many windows of the run had any, how few of those
+   *     hold half of them, and the three windows with the most ({@code atMs} from the first submit, {@code at}
+   *     as a wall-clock time to find in the nodes' logs and recordings)
+   */
+  JsonObject slowest(long firstNanos, long windowMs) {
+    long over = result.getTotalCount() == 0 ? Long.MAX_VALUE : result.getValueAtPercentile(99);
+    long width = windowMs * 1_000_000;
+    Map<Long, int[]> windows = new HashMap<>(); // window → {tasks over, max µs}
+    int slow = 0;
+    for (int i = seen.nextSetBit(0); i >= 0; i = seen.nextSetBit(i + 1)) {
+      if (latencyMicros[i] > over) {
+        int[] w = windows.computeIfAbsent(Math.max(0, sentNanos[i] - firstNanos) / width, k -> new int[2]);
+        w[0]++;
+        w[1] = Math.max(w[1], latencyMicros[i]);
+        slow++;
+      }
+    }
+    List<Map.Entry<Long, int[]>> byCount = new ArrayList<>(windows.entrySet());
+    byCount.sort((a, b) -> a.getValue()[0] != b.getValue()[0] ? Integer.compare(b.getValue()[0], a.getValue()[0])
+        : Long.compare(a.getKey(), b.getKey()));
+    int half = 0;
+    for (int covered = 0; covered * 2 < slow; half++) {
+      covered += byCount.get(half).getValue()[0];
+    }
+    JsonArray worst = new JsonArray();
+    for (var e : byCount.subList(0, Math.min(3, byCount.size()))) {
+      long atMs = e.getKey() * windowMs;
+      worst.add(new JsonObject().put("atMs", atMs)
+          .put("at", Instant.ofEpochMilli(Math.round(clock.epochMs(firstNanos + atMs * 1_000_000))).toString())
+          .put("tasks", e.getValue()[0]).put("maxMs", e.getValue()[1] / 1_000.0));
+    }
+    return new JsonObject().put("overMs", over == Long.MAX_VALUE ? 0.0 : over / 1_000.0).put("tasks", slow)
+        .put("windowMs", windowMs).put("windows", windows.size()).put("windowsWithHalf", half)
+        .put("worst", worst);
   }
 
   /** @return submit → start, in µs (millisecond resolution: the nodes stamp ms) */

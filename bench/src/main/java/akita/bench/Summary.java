@@ -1,5 +1,6 @@
 package akita.bench;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Locale;
 
@@ -30,6 +31,18 @@ final class Summary {
     latency(b, "submit → start ", r.getJsonObject("startLatencyMs"));
     if (r.containsKey("offeredPerSecond")) {
       line(b, "offered rate      %.0f/s, held: %s", r.getDouble("offeredPerSecond"), r.getBoolean("rateHeld"));
+    }
+    StringBuilder slow = new StringBuilder();
+    for (Object rep : r.getJsonArray("repetitions", new JsonArray())) {
+      if (rep instanceof JsonObject o && o.getJsonObject("slowest") != null) {
+        JsonObject w = o.getJsonObject("slowest");
+        slow.append(slow.isEmpty() ? "" : ", ").append(w.getInteger("windowsWithHalf")).append(" of ")
+            .append(w.getInteger("windows"));
+      }
+    }
+    if (!slow.isEmpty()) {
+      line(b, "slowest 1 %%       half of them submitted in %s windows of %d ms (by repetition)", slow,
+          TaskRun.SLOW_WINDOW_MS);
     }
     if (r.getValue("eventBusBaselinePerSecond") instanceof Number eb) {
       line(b, "event bus         %.0f req/s (tasks/s ÷ event bus = %s)", eb.doubleValue(),

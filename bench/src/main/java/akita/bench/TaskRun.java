@@ -58,6 +58,8 @@ final class TaskRun {
   private final Completions completions;
   private final Histogram accept = Latency.histogram();
   private final Histogram lag = Latency.histogram();
+  /** The width of the windows of submit time {@link Completions#slowest} counts the slowest tasks in. */
+  static final long SLOW_WINDOW_MS = 100;
   private final Promise<Void> submitsDone = Promise.promise();
   private final Promise<JsonObject> result = Promise.promise();
   private long firstNanos;
@@ -273,7 +275,8 @@ final class TaskRun {
       o.put("offeredPerSecond", pacing.ratePerSecond())
           .put("startLatencyMs", Latency.json(completions.startLatency()))
           .put("sendLagMs", lagMs)
-          .put("rateHeld", held);
+          .put("rateHeld", held)
+          .put("slowest", completions.slowest(firstNanos, SLOW_WINDOW_MS));
     } else {
       o.put("window", pacing.window());
     }

@@ -42,6 +42,10 @@ class TaskRunTest {
     int failEvery;
     int loseEvery;
     int notifyTwiceEvery;
+    /** Submits from this one (inclusive) to {@link #stallTo} end {@link #stallMs} late: a stall of the cluster. */
+    int stallFrom = -1;
+    int stallTo = -1;
+    long stallMs;
     int maxInFlightSeen;
     private int inFlight;
 
@@ -52,7 +56,8 @@ class TaskRunTest {
         return Future.failedFuture("503 NO_LEADER");
       }
       maxInFlightSeen = Math.max(maxInFlightSeen, ++inFlight);
-      return Future.<Void>future(p -> vertx.setTimer(1, t -> {
+      long delay = n >= stallFrom && n < stallTo ? stallMs : 1;
+      return Future.<Void>future(p -> vertx.setTimer(delay, t -> {
         inFlight--;
         p.complete();
         if (loseEvery > 0 && n % loseEvery == loseEvery - 1) {
@@ -112,6 +117,29 @@ class TaskRunTest {
     assertEquals(600.0, r.getDouble("offeredPerSecond"));
     assertEquals(300, r.getJsonObject("startLatencyMs").getLong("count"));
     assertTrue(r.containsKey("rateHeld") && r.getJsonObject("sendLagMs").containsKey("p99"), r.encode());
+  }
+
+  /**
+   * Verifies that an open-loop run says where its slowest tasks were submitted: a stall of 10 tasks (2 % of the
+   * run, so the p99 is one of them) falls in one window of 100 ms, which holds all the tasks over the p99.
+   */
+  @Test
+  void openLoopFindsTheWindowOfAStall() throws Exception {
+    FakeDoor door = new FakeDoor();
+    door.stallFrom = 250;
+    door.stallTo = 260;
+    door.stallMs = 150;
+    JsonObject r = run(door, 500, TaskRun.Pacing.open(1_000), 10_000, false);
+    assertTrue(r.getBoolean("ok"), r.encodePrettily());
+    JsonObject slowest = r.getJsonObject("slowest");
+    assertEquals(100, slowest.getLong("windowMs"));
+    assertTrue(slowest.getInteger("tasks") >= 4 && slowest.getInteger("tasks") <= 10, slowest.encode());
+    assertEquals(1, slowest.getInteger("windows"), slowest.encode());
+    assertEquals(1, slowest.getInteger("windowsWithHalf"), slowest.encode());
+    JsonObject worst = slowest.getJsonArray("worst").getJsonObject(0);
+    assertEquals(200, worst.getLong("atMs"), slowest.encode()); // tasks 250–259 are due 250–259 ms in
+    assertTrue(worst.getDouble("maxMs") >= 150, slowest.encode());
+    Instant.parse(worst.getString("at"));
   }
 
   /** Verifies when a rate counts as held: everything ended, sent on time, and ended at 95 % of the rate. */

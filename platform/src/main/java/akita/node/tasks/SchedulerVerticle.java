@@ -99,12 +99,6 @@ public final class SchedulerVerticle extends VerticleBase {
     }
   }
 
-  /** A timer of the scheduler's own wheel; stale when the task moved on (attempt or version changed). */
-  private record Timer(long at, String taskId, int attempt, Kind kind) {
-  }
-
-  private enum Kind { READY, ATTEMPT_TIMEOUT, DEADLINE }
-
   private final NodeContext node;
   private final Settings settings;
   private final Membership membership;
@@ -118,7 +112,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private final Map<String, Placement.Worker> workers = new LinkedHashMap<>();
   private final Map<String, Set<String>> inflight = new HashMap<>();
   private TaskQueue queue;
-  private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
+  private final TaskTimers timers = new TaskTimers();
   private final Set<String> dirty = new HashSet<>();
   private final List<Promise<Void>> flushWaiters = new ArrayList<>();
   /** The last mirror write: the mirror applies writes in order, so when it is done all earlier ones are. */
@@ -350,7 +344,9 @@ public final class SchedulerVerticle extends VerticleBase {
     return vertx.executeBlocking(() -> new HashMap<>(map), false).compose(entries -> {
       if (!entries.isEmpty()) {
         for (String json : entries.values()) {
-          adopt(Task.fromJson(new JsonObject(json)));
+          Task t = Task.fromJson(new JsonObject(json));
+          t.retire(json); // a finished one
+          adopt(t);
         }
         // The mirror of this node may lag the map (it was not the leader): write everything once.
         return mirror(tasks.values().stream().map(t -> t.mirrorRow(t.storedJson())).toList());
@@ -424,6 +420,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private static void keepNewest(JsonObject page, Map<String, Task> newest) {
     for (Object o : page.getJsonArray("stored", new JsonArray())) {
       Task t = Task.fromJson(new JsonObject((String) o));
+      t.retire((String) o); // a finished one
       newest.merge(t.id(), t, (a, b) -> newer(a, b) ? a : b);
     }
   }
@@ -618,7 +615,7 @@ public final class SchedulerVerticle extends VerticleBase {
           waiting++;
         }
         case RETRYING -> {
-          timers.add(new Timer(t.readyAt(), t.id(), t.attempt(), Kind.READY));
+          timers.set(t.readyAt(), t.id(), t.attempt(), TaskTimers.Kind.READY);
           waiting++;
         }
         case ASSIGNED, RUNNING -> {
@@ -632,7 +629,7 @@ public final class SchedulerVerticle extends VerticleBase {
         }
       }
       if (!t.state().terminal() && t.spec().deadline() > 0) {
-        timers.add(new Timer(t.spec().deadline(), t.id(), t.attempt(), Kind.DEADLINE));
+        timers.set(t.spec().deadline(), t.id(), t.attempt(), TaskTimers.Kind.DEADLINE);
       }
     }
     if (waiting + retried + ended > 0) {
@@ -724,8 +721,8 @@ public final class SchedulerVerticle extends VerticleBase {
               if (attempt != null && attempt == t.attempt()) {
                 inflight.computeIfAbsent(nodeId, k -> new HashSet<>()).add(t.id());
                 worker(nodeId).inflight++;
-                timers.add(new Timer(now + t.spec().timeoutMs() + t.spec().ackTimeoutMs(), t.id(), t.attempt(),
-                    Kind.ATTEMPT_TIMEOUT));
+                timers.set(now + t.spec().timeoutMs() + t.spec().ackTimeoutMs(), t.id(), t.attempt(),
+                    TaskTimers.Kind.ATTEMPT_TIMEOUT);
               } else {
                 attemptFailed(t, error("WORKER_LOST", "the attempt on node " + nodeId
                     + " was not running when leader term " + term + " took over"), true, now);
@@ -740,10 +737,10 @@ public final class SchedulerVerticle extends VerticleBase {
         if (t.state() == TaskState.PENDING) {
           enqueue(t, now);
         } else if (t.state() == TaskState.RETRYING) {
-          timers.add(new Timer(t.readyAt(), t.id(), t.attempt(), Kind.READY));
+          timers.set(t.readyAt(), t.id(), t.attempt(), TaskTimers.Kind.READY);
         }
         if (!t.state().terminal() && t.spec().deadline() > 0) {
-          timers.add(new Timer(t.spec().deadline(), t.id(), t.attempt(), Kind.DEADLINE));
+          timers.set(t.spec().deadline(), t.id(), t.attempt(), TaskTimers.Kind.DEADLINE);
         }
       }
       return null;
@@ -764,8 +761,8 @@ public final class SchedulerVerticle extends VerticleBase {
     t.moveTo(TaskState.ASSIGNED, term, "assigned to " + name + " by an earlier leader", now);
     inflight.computeIfAbsent(nodeId, k -> new HashSet<>()).add(t.id());
     w.inflight++;
-    timers.add(new Timer(now + t.spec().timeoutMs() + t.spec().ackTimeoutMs(), t.id(), t.attempt(),
-        Kind.ATTEMPT_TIMEOUT));
+    timers.set(now + t.spec().timeoutMs() + t.spec().ackTimeoutMs(), t.id(), t.attempt(),
+        TaskTimers.Kind.ATTEMPT_TIMEOUT);
     changed(t); // stored now: the next leader finds it in the record
   }
 
@@ -988,7 +985,7 @@ public final class SchedulerVerticle extends VerticleBase {
     t.reason("waiting for a worker");
     adopt(t);
     if (spec.deadline() > 0) {
-      timers.add(new Timer(spec.deadline(), t.id(), 0, Kind.DEADLINE));
+      timers.set(spec.deadline(), t.id(), 0, TaskTimers.Kind.DEADLINE);
     }
     changed(t);
     long myTerm = term;
@@ -1097,7 +1094,7 @@ public final class SchedulerVerticle extends VerticleBase {
           if (current && t.moveTo(TaskState.RUNNING, term, "running on " + t.nodeId(), now)) {
             t.attemptEvent("startedAt", now);
             t.backstopAt(now + t.spec().timeoutMs() + TIMEOUT_GRACE_MS);
-            timers.add(new Timer(t.backstopAt(), t.id(), t.attempt(), Kind.ATTEMPT_TIMEOUT));
+            timers.set(t.backstopAt(), t.id(), t.attempt(), TaskTimers.Kind.ATTEMPT_TIMEOUT);
             changed(t);
           }
         }
@@ -1199,7 +1196,7 @@ public final class SchedulerVerticle extends VerticleBase {
             + "; retry in " + jittered + " ms", now);
       }
       t.readyAt(now + jittered);
-      timers.add(new Timer(now + jittered, t.id(), t.attempt(), Kind.READY));
+      timers.set(now + jittered, t.id(), t.attempt(), TaskTimers.Kind.READY);
     } else {
       t.error(err.copy().put("attempts", t.toJson().getJsonArray("attemptHistory")));
       queue.remove(t);
@@ -1223,7 +1220,7 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     if (t.readyAt() > now) {
       t.reason("not before " + java.time.Instant.ofEpochMilli(t.readyAt()));
-      timers.add(new Timer(t.readyAt(), t.id(), t.attempt(), Kind.READY));
+      timers.set(t.readyAt(), t.id(), t.attempt(), TaskTimers.Kind.READY);
       return;
     }
     queue.add(t);
@@ -1241,15 +1238,14 @@ public final class SchedulerVerticle extends VerticleBase {
         workerLost(tr.nodeId(), "went silent");
       }
     }
-    while (!timers.isEmpty() && timers.peek().at <= now) {
-      Timer tm = timers.poll();
-      Task t = tasks.get(tm.taskId);
+    for (TaskTimers.Timer tm = timers.pollDue(now); tm != null; tm = timers.pollDue(now)) {
+      Task t = tasks.get(tm.taskId());
       if (t == null || t.state().terminal()) {
         continue;
       }
-      switch (tm.kind) {
+      switch (tm.kind()) {
         case READY -> {
-          if (t.state() == TaskState.RETRYING && tm.attempt == t.attempt()) {
+          if (t.state() == TaskState.RETRYING && tm.attempt() == t.attempt()) {
             t.moveTo(TaskState.PENDING, term, "waiting for a worker (attempt " + (t.attempt() + 1) + ")", now);
             changed(t);
             enqueue(t, now);
@@ -1258,8 +1254,8 @@ public final class SchedulerVerticle extends VerticleBase {
           }
         }
         case ATTEMPT_TIMEOUT -> {
-          if (tm.attempt == t.attempt() && (t.state() == TaskState.ASSIGNED || t.state() == TaskState.RUNNING)
-              && tm.at >= t.backstopAt()) {
+          if (tm.attempt() == t.attempt() && (t.state() == TaskState.ASSIGNED || t.state() == TaskState.RUNNING)
+              && tm.at() >= t.backstopAt()) {
             cancelOn(t.nodeId(), t, "start-to-close timeout");
             attemptFailed(t, error("TIMEOUT", "attempt " + t.attempt() + " ran longer than " + t.spec().timeoutMs()
                 + " ms on node " + t.nodeId()), true, now);
@@ -1343,7 +1339,7 @@ public final class SchedulerVerticle extends VerticleBase {
       // assignment may wait on the worker behind the ones in its slots (prefetch), so allow for those too.
       int rounds = Math.max(1, (w.info.accepts() + w.info.slotsTotal() - 1) / Math.max(1, w.info.slotsTotal()));
       t.backstopAt(now + t.spec().ackTimeoutMs() + rounds * t.spec().timeoutMs() + TIMEOUT_GRACE_MS);
-      timers.add(new Timer(t.backstopAt(), t.id(), t.attempt(), Kind.ATTEMPT_TIMEOUT));
+      timers.set(t.backstopAt(), t.id(), t.attempt(), TaskTimers.Kind.ATTEMPT_TIMEOUT);
       changed(t, false);
       batches.computeIfAbsent(w.id, k -> new JsonArray()).add(new JsonObject().put("id", t.id())
           .put("type", t.spec().type()).put("payload", t.spec().payload()).put("attempt", t.attempt())
@@ -1472,6 +1468,7 @@ public final class SchedulerVerticle extends VerticleBase {
       ledgerEntries.add(new LedgerEvent(LedgerEventTypes.forTaskMove(from, now.name()), t.id(), term, data.end()));
       if (now.terminal()) {
         finished.addLast(t);
+        timers.cancel(t.id());
       }
       if (now.terminal() && t.spec().notifyAddress() != null) {
         notifications.computeIfAbsent(t.spec().notifyAddress(), a -> new ArrayList<>()).add(t.id());
@@ -1705,6 +1702,7 @@ public final class SchedulerVerticle extends VerticleBase {
         String json = t.storedJson();
         rows.add(t.mirrorRow(json));
         entries.put(id, json);
+        t.retire(json); // a finished task is kept as this text from now on (ADR 23)
       }
     }
     List<Promise<Void>> waiting = new ArrayList<>(flushWaiters);

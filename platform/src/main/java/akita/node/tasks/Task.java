@@ -51,6 +51,11 @@ public final class Task {
   private long backstopAt;
   /** The state last reported to listeners (ledger, events, metrics); {@code null} for a task not yet reported. */
   private TaskState reported;
+  /**
+   * A finished task's stored text, which stands in for its result, error, progress, placement, failed nodes and
+   * attempt history ({@link #retire}); {@code null} while the task keeps them as objects.
+   */
+  private String retired;
 
   /**
    * A newly submitted task.
@@ -86,6 +91,7 @@ public final class Task {
     if (!state.canMoveTo(to)) {
       return false;
     }
+    revive();
     state = to;
     this.term = term;
     this.reason = why;
@@ -99,6 +105,7 @@ public final class Task {
 
   /** Starts a new attempt on a node. */
   void assign(String node, String name, JsonObject placement, long term, long now) {
+    revive();
     attempt++;
     nodeId = node;
     nodeName = name;
@@ -120,6 +127,7 @@ public final class Task {
 
   /** Ends the current attempt with an outcome and, for a failure, its error. */
   void endAttempt(String outcome, JsonObject err, long now) {
+    revive();
     JsonObject a = currentAttempt();
     if (a != null && !a.containsKey("outcome")) {
       a.put("endedAt", iso(now)).put("outcome", outcome);
@@ -144,6 +152,7 @@ public final class Task {
    * @param now the time
    */
   void lateSuccess(int number, String node, long now) {
+    revive();
     JsonObject current = currentAttempt();
     if (current != null && !current.containsKey("outcome")
         && (current.getInteger("attempt", 0) != number || !node.equals(current.getString("nodeId")))) {
@@ -181,6 +190,7 @@ public final class Task {
   }
 
   private JsonObject currentAttempt() {
+    revive();
     return attempts == null || attempts.isEmpty() ? null : attempts.getJsonObject(attempts.size() - 1);
   }
 
@@ -248,6 +258,7 @@ public final class Task {
   }
 
   void readyAt(long at) {
+    revive();
     readyAt = at;
   }
 
@@ -276,11 +287,13 @@ public final class Task {
   }
 
   public Set<String> failedOn() {
+    revive();
     return failedOn == null ? Set.of() : failedOn;
   }
 
   /** Adds a node the task failed on. */
   void failedOn(String node) {
+    revive();
     if (failedOn == null) {
       failedOn = new LinkedHashSet<>();
     }
@@ -288,6 +301,7 @@ public final class Task {
   }
 
   void result(JsonObject r) {
+    revive();
     result = r;
   }
 
@@ -317,20 +331,24 @@ public final class Task {
 
   /** @return the last attempt's error, {@code null} if none */
   JsonObject error() {
+    revive();
     return error;
   }
 
   void error(JsonObject e) {
+    revive();
     error = e;
   }
 
   void progress(JsonObject p) {
+    revive();
     progress = p;
     version++;
   }
 
   void reason(String r) {
     if (!java.util.Objects.equals(reason, r)) {
+      revive();
       reason = r;
       version++;
     }
@@ -342,6 +360,9 @@ public final class Task {
 
   /** @return the task as the API shows it and as the stores keep it */
   public JsonObject toJson() {
+    if (retired != null) {
+      return fromJson(new JsonObject(retired)).toJson(); // read back, not revived: a list does not re-inflate
+    }
     JsonObject o = spec.toJson()
         .put("id", id)
         .put("state", state.name())
@@ -374,6 +395,9 @@ public final class Task {
    *     submit, at its start when reported apart from its end, and at its end.
    */
   public String storedJson() {
+    if (retired != null) {
+      return retired;
+    }
     StringBuilder out = new StringBuilder(1024);
     try (JsonGenerator g = JSON.createGenerator(new Appender(out))) {
       g.writeStartObject();
@@ -493,6 +517,46 @@ public final class Task {
     if (value != null) {
       g.writeFieldName(field);
       JacksonCodec.encodeJson(value, g);
+    }
+  }
+
+  /**
+   * Keeps a finished task as its stored text: its result, error, progress, placement, failed nodes and attempt
+   * history (a few dozen small objects, a quarter of them the placement's scores) are dropped, and read back
+   * from the text if the task is ever changed or asked for them ({@link #toJson} reads them without keeping
+   * them). The leader keeps finished tasks for the retention time; as objects they were most of what every young
+   * collection copied, and made its pauses the longest waits of a task at 1,000 tasks/s (ADR 23).
+   *
+   * @param json this task's {@link #storedJson}, as it is now
+   */
+  void retire(String json) {
+    if (state.terminal() && retired == null) {
+      retired = json;
+      result = null;
+      error = null;
+      progress = null;
+      placement = null;
+      failedOn = null;
+      attempts = null;
+    }
+  }
+
+  /** @return whether the task is kept as its stored text ({@link #retire}) */
+  boolean retired() {
+    return retired != null;
+  }
+
+  /** Reads back the fields a retired task dropped, before they are read or the task changes. */
+  private void revive() {
+    if (retired != null) {
+      Task t = fromJson(new JsonObject(retired));
+      retired = null;
+      result = t.result;
+      error = t.error;
+      progress = t.progress;
+      placement = t.placement;
+      failedOn = t.failedOn;
+      attempts = t.attempts;
     }
   }
 

@@ -89,6 +89,48 @@ class TaskTest {
   }
 
   /**
+   * Verifies a finished task kept as its stored text shows and stores the same record, and that a change after
+   * (a late report's event) reads the dropped fields back first, so nothing of them is lost.
+   */
+  @Test
+  void aRetiredTaskKeepsItsWholeRecord() {
+    Task t = task(new JsonObject().put("type", "echo").put("labels", new JsonObject().put("team", "a")));
+    assertTrue(t.moveTo(TaskState.ASSIGNED, 3, null, T0 + 2));
+    t.assign("n1", "node-1", new JsonObject().put("scores", new JsonArray().add(0.25)), 3, T0 + 2);
+    t.endAttempt("FAILED", new JsonObject().put("code", "BOOM"), T0 + 4);
+    assertTrue(t.moveTo(TaskState.RETRYING, 3, "retry", T0 + 4));
+    assertTrue(t.moveTo(TaskState.PENDING, 3, null, T0 + 5));
+    assertTrue(t.moveTo(TaskState.ASSIGNED, 3, null, T0 + 6));
+    t.assign("n2", "node-2", null, 3, T0 + 6);
+    t.progress(new JsonObject().put("done", 0.5));
+    t.result(new JsonObject().put("out", 42));
+    JsonObject running = t.toJson();
+    t.retire(t.storedJson());
+    assertFalse(t.retired(), "only a finished task is retired");
+    assertEquals(running, t.toJson());
+
+    assertTrue(t.moveTo(TaskState.COMPLETED, 3, null, T0 + 8));
+    t.endAttempt("COMPLETED", null, T0 + 8);
+    JsonObject full = t.toJson();
+    String stored = t.storedJson();
+    t.retire(stored);
+    assertTrue(t.retired());
+    assertEquals(full, t.toJson());
+    assertEquals(stored, t.storedJson());
+    assertEquals(java.util.Set.of("n1"), t.failedOn());
+    assertFalse(t.retired(), "reading a dropped field reads them all back");
+    assertEquals(full, t.toJson());
+
+    t.retire(t.storedJson());
+    t.attemptEvent("ackedAt", T0 + 9); // a late acknowledgement of the last attempt
+    assertFalse(t.retired());
+    JsonObject last = t.toJson().getJsonArray("attemptHistory").getJsonObject(1);
+    assertEquals("COMPLETED", last.getString("outcome"));
+    assertEquals("2023-11-14T22:13:20.009Z", last.getString("ackedAt"));
+    assertEquals(new JsonObject().put("out", 42), t.toJson().getJsonObject("result"));
+  }
+
+  /**
    * Verifies late successes: a known attempt given up on is marked COMPLETED; an attempt the leader never knew
    * (an earlier leader's unstored assignment) is added to the history and counted, so a COMPLETED task always
    * has its completed attempt; a same-numbered attempt on another node is superseded, not credited.
