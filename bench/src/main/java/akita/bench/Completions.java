@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +47,13 @@ final class Completions {
   /** Each task's submit time ({@link System#nanoTime()}) and latency (µs), by index, for {@link #slowest}. */
   private final long[] sentNanos;
   private final int[] latencyMicros;
+  /**
+   * Each task's times as the leader stamped them (ISO text, parsed only for {@link #slowest}): submitted,
+   * assigned, acknowledged, started (the leader stamps the worker's report as it arrives) and finished. Kept
+   * when start times are measured (W2).
+   */
+  private final String[][] stamps;
+  private static final String[] STAGES = {"toLeader", "queued", "toWorker", "toStartReport", "toEnd", "toClient"};
   private final Promise<Void> done = Promise.promise();
   private MessageConsumer<JsonObject> consumer;
   private int count;
@@ -84,6 +92,7 @@ final class Completions {
     this.startTimes = startTimes;
     this.sentNanos = new long[tasks];
     this.latencyMicros = new int[tasks];
+    this.stamps = startTimes ? new String[tasks][] : null;
   }
 
   /** @return the address to put in each task's {@code notify} field */
@@ -145,6 +154,10 @@ final class Completions {
       }
       if (startTimes) {
         recordStart(t, sent);
+        JsonArray h = t.getJsonArray("attemptHistory");
+        JsonObject last = h == null || h.isEmpty() ? new JsonObject() : h.getJsonObject(h.size() - 1);
+        stamps[i] = new String[] {t.getString("submittedAt"), last.getString("assignedAt"),
+            last.getString("ackedAt"), last.getString("startedAt"), t.getString("finishedAt")};
       }
     }
     check();
@@ -252,9 +265,52 @@ final class Completions {
           .put("at", Instant.ofEpochMilli(Math.round(clock.epochMs(firstNanos + atMs * 1_000_000))).toString())
           .put("tasks", e.getValue()[0]).put("maxMs", e.getValue()[1] / 1_000.0));
     }
-    return new JsonObject().put("overMs", over == Long.MAX_VALUE ? 0.0 : over / 1_000.0).put("tasks", slow)
-        .put("windowMs", windowMs).put("windows", windows.size()).put("windowsWithHalf", half)
+    JsonObject o = new JsonObject().put("overMs", over == Long.MAX_VALUE ? 0.0 : over / 1_000.0)
+        .put("tasks", slow).put("windowMs", windowMs).put("windows", windows.size()).put("windowsWithHalf", half)
         .put("worst", worst);
+    if (stamps != null) {
+      o.put("stagesMs", new JsonObject().put("all", stages(-1)).put("slowest", stages(over)));
+    }
+    return o;
+  }
+
+  /**
+   * @param over the latency (µs) a task must exceed to count, -1 for all
+   * @return the median of each stage of those tasks (ms, wall-clock, the leader's stamps have ms resolution):
+   *     {@code toLeader} (sent → submitted), {@code queued} (→ assigned: the submit's flush and the queue),
+   *     {@code toWorker} (→ acknowledged by the worker), {@code toStartReport} (→ its start report reached the
+   *     leader), {@code toEnd} (→ ended), {@code toClient} (→ seen here: the end's flush and the notice)
+   */
+  private JsonObject stages(long over) {
+    List<double[]> rows = new ArrayList<>();
+    for (int i = seen.nextSetBit(0); i >= 0; i = seen.nextSetBit(i + 1)) {
+      String[] st = stamps[i];
+      if (latencyMicros[i] <= over || st == null || Arrays.asList(st).contains(null)) {
+        continue;
+      }
+      try {
+        double sent = clock.epochMs(sentNanos[i]);
+        double seenAt = clock.epochMs(sentNanos[i] + latencyMicros[i] * 1_000L);
+        double[] at = new double[st.length];
+        for (int k = 0; k < st.length; k++) {
+          at[k] = Instant.parse(st[k]).toEpochMilli();
+        }
+        rows.add(new double[] {at[0] - sent, at[1] - at[0], at[2] - at[1], at[3] - at[2], at[4] - at[3],
+            seenAt - at[4]});
+      } catch (DateTimeParseException e) {
+        // not timestamps: left out
+      }
+    }
+    JsonObject o = new JsonObject().put("count", rows.size());
+    for (int k = 0; k < STAGES.length && !rows.isEmpty(); k++) {
+      double[] v = new double[rows.size()];
+      for (int r = 0; r < v.length; r++) {
+        v[r] = rows.get(r)[k];
+      }
+      Arrays.sort(v);
+      o.put(STAGES[k], Math.round(v[v.length / 2] * 10) / 10.0);
+    }
+    return o;
   }
 
   /** @return submit → start, in µs (millisecond resolution: the nodes stamp ms) */

@@ -57,14 +57,17 @@ class TaskRunTest {
       }
       maxInFlightSeen = Math.max(maxInFlightSeen, ++inFlight);
       long delay = n >= stallFrom && n < stallTo ? stallMs : 1;
+      String submittedAt = Instant.now().toString();
       return Future.<Void>future(p -> vertx.setTimer(delay, t -> {
         inFlight--;
         p.complete();
         if (loseEvery > 0 && n % loseEvery == loseEvery - 1) {
           return;
         }
-        JsonObject ended = task.copy().put("state", "COMPLETED").put("attemptHistory", new JsonArray()
-            .add(new JsonObject().put("startedAt", Instant.now().toString())));
+        String now = Instant.now().toString();
+        JsonObject ended = task.copy().put("state", "COMPLETED").put("submittedAt", submittedAt)
+            .put("finishedAt", now).put("attemptHistory", new JsonArray().add(new JsonObject()
+                .put("assignedAt", now).put("ackedAt", now).put("startedAt", now)));
         JsonObject batch = new JsonObject().put("tasks", new JsonArray().add(ended));
         vertx.eventBus().send(task.getString("notify"), batch);
         if (notifyTwiceEvery > 0 && n % notifyTwiceEvery == 0) {
@@ -121,7 +124,8 @@ class TaskRunTest {
 
   /**
    * Verifies that an open-loop run says where its slowest tasks were submitted: a stall of 10 tasks (2 % of the
-   * run, so the p99 is one of them) falls in one window of 100 ms, which holds all the tasks over the p99.
+   * run, so the p99 is one of them) falls in one window of 100 ms, which holds all the tasks over the p99; and in
+   * which stage they waited.
    */
   @Test
   void openLoopFindsTheWindowOfAStall() throws Exception {
@@ -129,7 +133,7 @@ class TaskRunTest {
     door.stallFrom = 250;
     door.stallTo = 260;
     door.stallMs = 150;
-    JsonObject r = run(door, 500, TaskRun.Pacing.open(1_000), 10_000, false);
+    JsonObject r = run(door, 500, TaskRun.Pacing.open(1_000), 10_000, true);
     assertTrue(r.getBoolean("ok"), r.encodePrettily());
     JsonObject slowest = r.getJsonObject("slowest");
     assertEquals(100, slowest.getLong("windowMs"));
@@ -140,6 +144,13 @@ class TaskRunTest {
     assertEquals(200, worst.getLong("atMs"), slowest.encode()); // tasks 250–259 are due 250–259 ms in
     assertTrue(worst.getDouble("maxMs") >= 150, slowest.encode());
     Instant.parse(worst.getString("at"));
+    // The stages say where the time went: the stand-in held the stalled tasks between submit and assignment.
+    JsonObject all = slowest.getJsonObject("stagesMs").getJsonObject("all");
+    JsonObject slow = slowest.getJsonObject("stagesMs").getJsonObject("slowest");
+    assertEquals(500, all.getInteger("count"), all.encode());
+    assertEquals(slowest.getInteger("tasks"), slow.getInteger("count"), slow.encode());
+    assertTrue(slow.getDouble("queued") >= 140 && all.getDouble("queued") < 50, slowest.encode());
+    assertTrue(slow.getDouble("toClient") < 50 && slow.getDouble("toWorker") < 50, slowest.encode());
   }
 
   /** Verifies when a rate counts as held: everything ended, sent on time, and ended at 95 % of the rate. */
