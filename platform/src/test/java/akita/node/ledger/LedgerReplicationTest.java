@@ -238,7 +238,10 @@ class LedgerReplicationTest {
     }
   }
 
-  /** Verifies a node that was down while 500 events were recorded fetches them when it returns, and verifies. */
+  /**
+   * Verifies a node that was down while 2,500 events were recorded fetches them when it returns, page after page
+   * (1,000 entries each), and verifies.
+   */
   @Test
   void aNodeThatWasDownCatchesUp() throws Exception {
     startThree();
@@ -247,17 +250,19 @@ class LedgerReplicationTest {
     awaitSameHead();
     TestNodes.stop(nodes.get(down));
     nodes.set(down, null);
-    JsonArray events = new JsonArray();
-    for (int i = 0; i < 500; i++) {
-      events.add(new JsonObject().put("type", "TEST_EVENT").put("subject", "e" + i)
-          .put("data", new JsonObject().put("i", i)));
+    for (int batch = 0; batch < 5; batch++) {
+      JsonArray events = new JsonArray();
+      for (int i = batch * 500; i < (batch + 1) * 500; i++) {
+        events.add(new JsonObject().put("type", "TEST_EVENT").put("subject", "e" + i)
+            .put("data", new JsonObject().put("i", i)));
+      }
+      ask(nodes.get(leader), LedgerAddresses.APPEND, new JsonObject().put("events", events));
     }
-    ask(nodes.get(leader), LedgerAddresses.APPEND, new JsonObject().put("events", events));
     long leaderHead = head(nodes.get(leader)).getLong("seq");
     nodes.set(down, TestNodes.start(flags.get(down), Map.of()));
     JsonObject head = awaitSameHead();
     assertTrue(head.getLong("seq") >= leaderHead);
-    assertEquals(500, countByType(nodes.get(down), "TEST_EVENT").size());
+    assertEquals(2_500, countByType(nodes.get(down), "TEST_EVENT").size());
     assertVerifies(nodes.get(down));
   }
 
