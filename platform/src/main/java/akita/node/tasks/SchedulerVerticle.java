@@ -1389,10 +1389,7 @@ public final class SchedulerVerticle extends VerticleBase {
             for (Object o : reply.getJsonArray("accepted", new JsonArray())) {
               Task t = tasks.get(String.valueOf(o));
               if (t != null) {
-                if (!t.state().terminal()) {
-                  // A finished task's record is final: its end was stored, and it is kept as that text (ADR 23).
-                  t.attemptEvent("ackedAt", now);
-                }
+                t.attemptEvent("ackedAt", now);
                 // Recorded with the next report, after the task's ASSIGNED and before what its worker reports.
                 ledgerEntries.add(new LedgerEvent(LedgerEventTypes.TASK_ACKNOWLEDGED, t.id(), myTerm,
                     JsonText.object(160).field("id", t.id()).field("taskType", t.spec().type())
