@@ -345,7 +345,7 @@ public final class SchedulerVerticle extends VerticleBase {
       if (!entries.isEmpty()) {
         for (String json : entries.values()) {
           Task t = Task.fromJson(new JsonObject(json));
-          t.retire(json); // a finished one
+          t.retire(json); // kept as this text if it has ended (ADR 23)
           adopt(t);
         }
         // The mirror of this node may lag the map (it was not the leader): write everything once.
@@ -420,7 +420,7 @@ public final class SchedulerVerticle extends VerticleBase {
   private static void keepNewest(JsonObject page, Map<String, Task> newest) {
     for (Object o : page.getJsonArray("stored", new JsonArray())) {
       Task t = Task.fromJson(new JsonObject((String) o));
-      t.retire((String) o); // a finished one
+      t.retire((String) o); // kept as this text if it has ended (ADR 23)
       newest.merge(t.id(), t, (a, b) -> newer(a, b) ? a : b);
     }
   }
