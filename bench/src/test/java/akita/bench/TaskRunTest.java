@@ -137,7 +137,8 @@ class TaskRunTest {
     assertTrue(r.getBoolean("ok"), r.encodePrettily());
     JsonObject slowest = r.getJsonObject("slowest");
     assertEquals(100, slowest.getLong("windowMs"));
-    assertTrue(slowest.getInteger("tasks") >= 4 && slowest.getInteger("tasks") <= 10, slowest.encode());
+    // Those over the p99: some of the ten stalled ones (the p99 itself is one of them), and no other.
+    assertTrue(slowest.getInteger("tasks") >= 1 && slowest.getInteger("tasks") <= 10, slowest.encode());
     assertEquals(1, slowest.getInteger("windows"), slowest.encode());
     assertEquals(1, slowest.getInteger("windowsWithHalf"), slowest.encode());
     JsonObject worst = slowest.getJsonArray("worst").getJsonObject(0);
