@@ -186,8 +186,8 @@ public final class BenchCommand implements Callable<Integer> {
     require(Files.isRegularFile(platformJar), "--jar " + platformJar + " is not a file");
     List<String> jvm = Arrays.stream(nodeJvmOpts.trim().split("\\s+")).filter(o -> !o.isEmpty()).toList();
     return new BenchSettings(workload, nodes, door, n, window, rate, reps, warmup, pacedWarmupS, baselineMs,
-        connections, List.copyOf(workers), workerSlots, Math.round(measureS * 1000), platformJar, jvm, jfr, workDir, keep,
-        timeoutS * 1000);
+        connections, List.copyOf(workers), workerSlots, Math.round(measureS * 1000), platformJar, jvm, jfr, workDir,
+        keep, timeoutS * 1000);
   }
 
   private static void require(boolean ok, String message) {

@@ -30,8 +30,8 @@ import java.util.List;
  */
 record BenchSettings(String workload, int nodes, String door, int tasks, int window, double ratePerSecond,
     int repetitions, int warmupTasks, double pacedWarmupS, long baselineMs, int connections,
-    List<Integer> workerCounts, int workerSlots, long measureMs, Path jar, List<String> nodeJvmOptions, boolean jfr, Path workDir, boolean keepWorkDir,
-    long timeoutMs) {
+    List<Integer> workerCounts, int workerSlots, long measureMs, Path jar, List<String> nodeJvmOptions, boolean jfr,
+    Path workDir, boolean keepWorkDir, long timeoutMs) {
 
   /** The task type the workloads submit: the noop plugin's no-op. */
   static final String TASK_TYPE = "noop";

@@ -130,8 +130,8 @@ public final class TaskStoreVerticle extends VerticleBase {
    * ends may not have reached the ledger), in {@code [seq, id]} order after {@code "after"} (such a pair), at most
    * {@code "limit"} (default {@value #RECOVER_PAGE}) of them, and the pair to continue after while there may be
    * more; {@code {"ids": [...]}} → {@code {"stored": [text]}}, its copies of those tasks in whatever state
-   * (another node may hold a newer, finished copy); {@code {"probe": true}} → {@code {"hasTasks": bool}}, whether this mirror
-   * ever held a task. Tasks travel in their stored form ({@link Task#storedJson()}), as text.
+   * (another node may hold a newer, finished copy); {@code {"probe": true}} → {@code {"hasTasks": bool}},
+   * whether this mirror ever held a task. Tasks travel in their stored form ({@link Task#storedJson()}), as text.
    */
   private void onRecover(Message<JsonObject> msg) {
     JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
