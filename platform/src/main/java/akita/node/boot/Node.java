@@ -26,6 +26,7 @@ import akita.node.plugin.PluginService;
 import akita.node.plugin.PluginVerticle;
 import akita.node.resources.ResourcesVerticle;
 import akita.node.storage.Database;
+import akita.node.storage.Folders;
 import akita.node.web.ApiVerticle;
 import akita.node.web.HealthProbe;
 import com.hazelcast.core.HazelcastInstance;
@@ -34,11 +35,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,6 +71,8 @@ public final class Node {
   private final java.util.Map<String, String> verticleNames = new java.util.HashMap<>();
   /** How long a verticle may take to stop before the log names it (and again at each such interval). */
   private static final long SLOW_STOP_MS = 5_000;
+  /** The folder, in the data folder, where Vert.x caches class-path files. */
+  static final String FILE_CACHE = "file-cache";
   private CheckpointSigner signer;
   private final TermFence fence = new TermFence();
   private TermFile terms;
@@ -135,6 +140,16 @@ public final class Node {
     // A message to a node that just died must fail fast, not wait for the default 60 s connect timeout.
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
         .setHost(cfg.cluster().bindHost()).setPort(cfg.cluster().busPort()).setConnectTimeout(2_000));
+    // Vert.x copies class-path files (the console) into a cache folder that it removes on a clean exit; a node
+    // killed with -9 left one in /tmp each time. In the data folder it has one fixed place, cleared here.
+    Path fileCache = cfg.dataDir().toAbsolutePath().resolve(FILE_CACHE);
+    try {
+      Folders.deleteTree(fileCache);
+    } catch (IOException e) {
+      return Future.failedFuture(new IllegalStateException("cannot clear the file cache " + fileCache + ": " + e, e));
+    }
+    options.setFileSystemOptions(new FileSystemOptions().setFileCacheDir(fileCache.toString())
+        .setFileCacheDirAsExactPath(true));
     metrics = NodeMetrics.create();
     options.setMetricsOptions(metrics.options());
     return Vertx.builder().with(options).withMetrics(metrics.factory()).withClusterManager(clusterManager)

@@ -4,6 +4,7 @@ import akita.api.task.TaskContext;
 import akita.api.task.TaskProgress;
 import akita.node.logging.Logging;
 import akita.node.plugin.ContextLogger;
+import akita.node.storage.Folders;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -14,11 +15,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,8 +102,8 @@ public final class AttemptContext implements TaskContext {
       return;
     }
     pool.executeBlocking(() -> {
-      try (Stream<Path> s = Files.walk(dir)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      try {
+        Folders.deleteTree(dir);
       } catch (IOException e) {
         logger.warn("could not delete scratch folder {}: {}", dir, e.getMessage());
       }

@@ -91,6 +91,27 @@ class NodeTest {
     }
   }
 
+  /**
+   * Verifies Vert.x's file cache lives in the data folder: what a killed node left there is cleared at start,
+   * the console is served through it, and a clean stop removes it.
+   */
+  @Test
+  void fileCacheStaysInTheDataFolder() throws Exception {
+    Path data = dir.resolve("n");
+    Path stale = data.resolve(Node.FILE_CACHE).resolve("webroot").resolve("left-by-a-killed-node.txt");
+    Files.createDirectories(stale.getParent());
+    Files.writeString(stale, "stale");
+    Node node = TestNodes.start(TestNodes.flags(data, TestNodes.uniqueCluster()), Map.of());
+    try {
+      assertTrue(Files.isDirectory(data.resolve(Node.FILE_CACHE)), "the cache is in the data folder");
+      assertTrue(Files.notExists(stale), "what a killed node left is cleared");
+      assertEquals(200, Http.get(base(node) + "/").status());
+    } finally {
+      TestNodes.stop(node);
+    }
+    assertTrue(Files.notExists(data.resolve(Node.FILE_CACHE)), "a clean stop removes the cache");
+  }
+
   /** Verifies a second node cannot use a data folder a running node holds, and the first is unharmed. */
   @Test
   void dataFolderIsExclusive() throws Exception {
