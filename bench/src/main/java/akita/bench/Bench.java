@@ -102,6 +102,7 @@ final class Bench {
         log.printf("bench: warm-up, %d tasks%n", s.warmupTasks());
         warmup = await(TaskRun.run(vertx, submit, done, door, BenchSettings.TASK_TYPE, s.warmupTasks(),
             TaskRun.Pacing.closed(s.window()), s.timeoutMs(), false));
+        warmup.put("rounds", settleCompilers(cluster, vertx, submit, done, door, ping));
         await(EventBusBaseline.measure(vertx, submit, ping, s.window(), Math.min(1_000, s.baselineMs())));
       }
       JsonObject paced = null;
@@ -120,9 +121,12 @@ final class Bench {
         TaskRun.Pacing pacing = "w2".equals(s.workload()) ? TaskRun.Pacing.open(s.ratePerSecond())
             : TaskRun.Pacing.closed(s.window());
         Map<String, Long> cpuBefore = cpu(cluster);
+        long compilersBefore = compilerCpu(cluster);
         JsonObject run = await(TaskRun.run(vertx, submit, done, door, BenchSettings.TASK_TYPE, s.tasks(), pacing,
             s.timeoutMs(), "w2".equals(s.workload())));
-        run.put("cpuMsPerTask", cpuPerTask(cpuBefore, cpu(cluster), run.getInteger("completed", 0)));
+        Map<String, Long> cpuAfter = cpu(cluster);
+        run.put("cpuMsPerTask", cpuPerTask(cpuBefore, cpuAfter, run.getInteger("completed", 0)));
+        run.put("compilerShare", compilerShare(cpuBefore, cpuAfter, compilersBefore, compilerCpu(cluster)));
         run.put("settleMs", settleMs);
         double base = baseline.getDouble("requestsPerSecond");
         run.put("eventBusBaseline", baseline).put("eventBusBaselinePerSecond", base)
@@ -137,8 +141,13 @@ final class Bench {
       if (warmup != null || paced != null) {
         JsonObject w = new JsonObject();
         if (warmup != null) {
+          JsonArray rounds = warmup.getJsonArray("rounds");
           w.put("tasks", warmup.getInteger("tasks")).put("tasksPerSecond", warmup.getDouble("tasksPerSecond"))
-              .put("ok", warmup.getBoolean("ok"));
+              .put("ok", warmup.getBoolean("ok")).put("rounds", rounds);
+          if (!rounds.isEmpty()) {
+            double last = rounds.getJsonObject(rounds.size() - 1).getDouble("compilerShare");
+            w.put("settled", last >= 0 && last <= BenchSettings.SETTLED_COMPILER_SHARE);
+          }
         }
         if (paced != null) {
           w.put("pacedTasks", paced.getInteger("tasks")).put("pacedOk", paced.getBoolean("ok"))
@@ -252,6 +261,69 @@ final class Bench {
       }
     }
     return out.put("nodes", Math.round(nodes * 1000) / 1000.0);
+  }
+
+  /**
+   * Goes on warming up, in rounds of an event-bus baseline and a W1 run, until the JIT compilers of every
+   * process (the nodes and this client) used at most {@link BenchSettings#SETTLED_COMPILER_SHARE} of the
+   * processes' CPU in a round, or the settings' time is up. On two shared cores the compilers took a fifth of
+   * the nodes' CPU for minutes after a 100,000-task warm-up, and the repetitions measured JVMs still compiling
+   * (docs/benchmarks.md).
+   *
+   * @return one {@code {tasks, tasksPerSecond, compilerShare}} per round; empty when rounds are off, or /proc
+   *     cannot tell
+   */
+  private JsonArray settleCompilers(NodeCluster cluster, Vertx vertx, Context submit, Context done, Door door,
+      String ping) throws Exception {
+    JsonArray rounds = new JsonArray();
+    long deadline = System.nanoTime() + s.warmupMaxMs() * 1_000_000;
+    int tasks = Math.min(s.warmupTasks(), BenchSettings.WARMUP_ROUND_TASKS);
+    while (s.warmupMaxMs() > 0 && compilerCpu(cluster) >= 0 && System.nanoTime() < deadline) {
+      Map<String, Long> cpuBefore = cpu(cluster);
+      long compilersBefore = compilerCpu(cluster);
+      // A round runs like a repetition, the event-bus baseline first: its messages take other branches of the
+      // event bus's code, and the JIT recompiled that code in the repetitions when only they ran the baseline.
+      await(EventBusBaseline.measure(vertx, submit, ping, s.window(), Math.min(1_000, s.baselineMs())));
+      JsonObject round = await(TaskRun.run(vertx, submit, done, door, BenchSettings.TASK_TYPE, tasks,
+          TaskRun.Pacing.closed(s.window()), s.timeoutMs(), false));
+      double share = compilerShare(cpuBefore, cpu(cluster), compilersBefore, compilerCpu(cluster));
+      rounds.add(new JsonObject().put("tasks", tasks).put("tasksPerSecond", round.getDouble("tasksPerSecond"))
+          .put("compilerShare", share));
+      log.printf("bench: warm-up round %d: %.0f tasks/s, compilers %.1f %% of the CPU%n", rounds.size(),
+          round.getDouble("tasksPerSecond"), share * 100);
+      if (share <= BenchSettings.SETTLED_COMPILER_SHARE) {
+        break;
+      }
+    }
+    return rounds;
+  }
+
+  /** @return the JIT compilers' CPU ms of the nodes and this client together, or -1 where /proc cannot tell */
+  private static long compilerCpu(NodeCluster cluster) {
+    long sum = ProcessMemory.compilerCpuMs(ProcessHandle.current().pid());
+    for (NodeCluster.Node n : cluster.nodes()) {
+      long ms = ProcessMemory.compilerCpuMs(n.process().pid());
+      sum = sum < 0 || ms < 0 ? -1 : sum + ms;
+    }
+    return sum;
+  }
+
+  /** @return the compilers' share of all the processes' CPU between two readings, 0 to 1 (-1 if unknown) */
+  private static double compilerShare(Map<String, Long> cpuBefore, Map<String, Long> cpuAfter,
+      long compilersBefore, long compilersAfter) {
+    long all = 0;
+    for (Map.Entry<String, Long> e : cpuAfter.entrySet()) {
+      long b = cpuBefore.getOrDefault(e.getKey(), -1L);
+      if (b < 0 || e.getValue() < 0) {
+        return -1;
+      }
+      all += e.getValue() - b;
+    }
+    if (compilersBefore < 0 || compilersAfter < 0 || all <= 0) {
+      return -1;
+    }
+    double share = Math.max(0, compilersAfter - compilersBefore) / (double) all;
+    return Math.round(Math.min(1, share) * 1000) / 1000.0;
   }
 
   /** @return every process with its peak RSS: the nodes (the leader marked) and this client JVM */

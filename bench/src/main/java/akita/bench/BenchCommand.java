@@ -62,6 +62,12 @@ public final class BenchCommand implements Callable<Integer> {
       description = "w1, w2: tasks run before measuring, not counted (0: none). Default: ${DEFAULT-VALUE}.")
   int warmup;
 
+  @Option(names = "--warmup-max-s", paramLabel = "S", defaultValue = "300",
+      description = "w1, w2: after the warm-up's tasks, go on in rounds of up to 20,000 tasks until the JIT "
+          + "compilers of the nodes and this client used at most 5 %% of their CPU in a round, for at most S seconds "
+          + "(0: no rounds). Default: ${DEFAULT-VALUE}.")
+  double warmupMaxS;
+
   @Option(names = "--paced-warmup-s", paramLabel = "S", defaultValue = "30",
       description = "w2: seconds at the offered rate after the warm-up, not counted (0: none); the JIT recompiles "
           + "for the open loop's small batches for about 20 s. Default: ${DEFAULT-VALUE}.")
@@ -162,6 +168,7 @@ public final class BenchCommand implements Callable<Integer> {
     require(rate > 0 && rate <= 1_000_000, "--rate must be above 0 and at most 1000000");
     require(durationS > 0, "--duration-s must be positive");
     require(warmup >= 0, "--warmup must not be negative");
+    require(warmupMaxS >= 0 && warmupMaxS <= 3_600, "--warmup-max-s must be 0 to 3600");
     require(pacedWarmupS >= 0 && pacedWarmupS <= 3_600, "--paced-warmup-s must be 0 to 3600");
     require(baselineMs >= 100, "--baseline-ms must be at least 100");
     require(connections >= 1 && connections <= 1_000, "--connections must be 1 to 1000");
@@ -185,9 +192,9 @@ public final class BenchCommand implements Callable<Integer> {
     require(platformJar != null, "--jar is needed: this command does not run from platform.jar");
     require(Files.isRegularFile(platformJar), "--jar " + platformJar + " is not a file");
     List<String> jvm = Arrays.stream(nodeJvmOpts.trim().split("\\s+")).filter(o -> !o.isEmpty()).toList();
-    return new BenchSettings(workload, nodes, door, n, window, rate, reps, warmup, pacedWarmupS, baselineMs,
-        connections, List.copyOf(workers), workerSlots, Math.round(measureS * 1000), platformJar, jvm, jfr, workDir,
-        keep, timeoutS * 1000);
+    return new BenchSettings(workload, nodes, door, n, window, rate, reps, warmup, Math.round(warmupMaxS * 1000),
+        pacedWarmupS, baselineMs, connections, List.copyOf(workers), workerSlots, Math.round(measureS * 1000),
+        platformJar, jvm, jfr, workDir, keep, timeoutS * 1000);
   }
 
   private static void require(boolean ok, String message) {

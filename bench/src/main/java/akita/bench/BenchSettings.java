@@ -15,6 +15,8 @@ import java.util.List;
  * @param ratePerSecond W2: the offered rate
  * @param repetitions measured repetitions
  * @param warmupTasks W1 and W2: tasks run (closed loop) before measuring, not counted
+ * @param warmupMaxMs W1 and W2: after the warm-up's tasks, the longest it goes on in rounds until the JIT
+ *     compilers have settled (0: no rounds)
  * @param pacedWarmupS W2: seconds at the offered rate (open loop) after that warm-up, before measuring
  * @param baselineMs how long the event-bus baseline runs before each repetition
  * @param connections REST: connections per node
@@ -29,12 +31,16 @@ import java.util.List;
  * @param timeoutMs the longest one repetition may take
  */
 record BenchSettings(String workload, int nodes, String door, int tasks, int window, double ratePerSecond,
-    int repetitions, int warmupTasks, double pacedWarmupS, long baselineMs, int connections,
+    int repetitions, int warmupTasks, long warmupMaxMs, double pacedWarmupS, long baselineMs, int connections,
     List<Integer> workerCounts, int workerSlots, long measureMs, Path jar, List<String> nodeJvmOptions, boolean jfr,
     Path workDir, boolean keepWorkDir, long timeoutMs) {
 
   /** The task type the workloads submit: the noop plugin's no-op. */
   static final String TASK_TYPE = "noop";
+  /** Tasks in each settling round of the warm-up (fewer when the warm-up itself is smaller). */
+  static final int WARMUP_ROUND_TASKS = 20_000;
+  /** The warm-up ends after a round in which the JIT compilers used at most this share of all processes' CPU. */
+  static final double SETTLED_COMPILER_SHARE = 0.05;
 
   /** @return the settings that shape the figures, for the report */
   JsonObject json() {
@@ -43,9 +49,9 @@ record BenchSettings(String workload, int nodes, String door, int tasks, int win
         .put("taskType", TASK_TYPE);
     switch (workload) {
       case "w2" -> o.put("ratePerSecond", ratePerSecond).put("warmupTasks", warmupTasks)
-          .put("pacedWarmupS", pacedWarmupS);
+          .put("warmupMaxS", warmupMaxMs / 1000.0).put("pacedWarmupS", pacedWarmupS);
       case "w3" -> o.put("workerCounts", workerCounts).put("workerSlots", workerSlots).put("measureMs", measureMs);
-      default -> o.put("warmupTasks", warmupTasks);
+      default -> o.put("warmupTasks", warmupTasks).put("warmupMaxS", warmupMaxMs / 1000.0);
     }
     if (!Door.EVENTBUS.equals(door)) {
       o.put("connectionsPerNode", connections);

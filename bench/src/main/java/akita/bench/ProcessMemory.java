@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
-/** Memory figures of a process, read the way an operator would: from /proc and with {@code jcmd}. */
+/** Memory and CPU figures of a process, read the way an operator would: from /proc and with {@code jcmd}. */
 final class ProcessMemory {
 
   private static final Pattern KB = Pattern.compile("^(\\w+):\\s+(\\d+)\\s+kB$");
@@ -20,6 +21,8 @@ final class ProcessMemory {
    */
   private static final Pattern HEAP_USED = Pattern.compile("total\\s+\\d+K,\\s+used\\s+(\\d+)K");
   /** A class histogram line: {@code    1:       1234567       12345678  [B (java.base@17)}. */
+  /** HotSpot's JIT compiler threads as /proc names them: {@code C2 CompilerThread0} cut to 15 characters. */
+  private static final Pattern COMPILER_THREAD = Pattern.compile("C[12] CompilerThre.*");
   private static final Pattern HISTOGRAM_LINE = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
 
   private ProcessMemory() {
@@ -43,8 +46,42 @@ final class ProcessMemory {
    * @return milliseconds, or -1 where /proc cannot tell
    */
   static long cpuMs(long pid) {
+    return statCpuMs(Path.of("/proc", String.valueOf(pid), "stat"));
+  }
+
+  /**
+   * The CPU time a JVM's JIT compiler threads have used so far: the threads of /proc/PID/task named
+   * {@code C1 CompilerThre...} or {@code C2 CompilerThre...} (HotSpot's names, cut to 15 characters). HotSpot
+   * stops idle compiler threads, and their time leaves the sum: compare two readings over a busy stretch.
+   *
+   * @param pid the JVM's process id
+   * @return milliseconds, or -1 where /proc cannot tell
+   */
+  static long compilerCpuMs(long pid) {
+    Path tasks = Path.of("/proc", String.valueOf(pid), "task");
+    long sum = 0;
+    try (Stream<Path> threads = Files.list(tasks)) {
+      for (Path t : (Iterable<Path>) threads::iterator) {
+        String comm;
+        try {
+          comm = Files.readString(t.resolve("comm")).trim();
+        } catch (IOException e) {
+          continue; // the thread ended meanwhile
+        }
+        if (COMPILER_THREAD.matcher(comm).matches()) {
+          sum += Math.max(0, statCpuMs(t.resolve("stat")));
+        }
+      }
+      return sum;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** @return user plus system milliseconds from a /proc stat file, or -1 */
+  private static long statCpuMs(Path file) {
     try {
-      String stat = Files.readAllLines(Path.of("/proc", String.valueOf(pid), "stat")).get(0);
+      String stat = Files.readAllLines(file).get(0);
       // The command name (field 2) may hold spaces; the fields after it start behind its closing parenthesis.
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;

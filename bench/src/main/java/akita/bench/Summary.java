@@ -44,6 +44,20 @@ final class Summary {
       line(b, "slowest 1 %%       half of them submitted in %s windows of %d ms (by repetition)", slow,
           TaskRun.SLOW_WINDOW_MS);
     }
+    StringBuilder jit = new StringBuilder();
+    for (Object rep : r.getJsonArray("repetitions", new JsonArray())) {
+      if (rep instanceof JsonObject o && o.getValue("compilerShare") instanceof Number share) {
+        jit.append(jit.isEmpty() ? "" : ", ").append(Math.round(share.doubleValue() * 100)).append(" %");
+      }
+    }
+    JsonObject warmup = r.getJsonObject("warmup");
+    if (warmup != null && warmup.getJsonArray("rounds") != null && !warmup.getJsonArray("rounds").isEmpty()) {
+      line(b, "warm-up           %d tasks, then %d round(s) until the JIT settled: %s", warmup.getInteger("tasks"),
+          warmup.getJsonArray("rounds").size(), warmup.getBoolean("settled", false) ? "yes" : "no, time was up");
+    }
+    if (!jit.isEmpty()) {
+      line(b, "JIT compilers     %s of all processes' CPU (by repetition)", jit);
+    }
     if (r.getValue("eventBusBaselinePerSecond") instanceof Number eb) {
       line(b, "event bus         %.0f req/s (tasks/s ÷ event bus = %s)", eb.doubleValue(),
           r.getValue("ratioToEventBus"));

@@ -59,4 +59,32 @@ class ProcessMemoryTest {
       assertEquals(-1.0, mib);
     }
   }
+
+  /**
+   * Verifies the JIT compilers' CPU time of this JVM is read from its threads (on Linux): it grows while new code
+   * is compiled, and stays within the process's own CPU time.
+   */
+  @Test
+  void compilerCpuOfThisJvm() {
+    long pid = ProcessHandle.current().pid();
+    if (!System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+      assertEquals(-1, ProcessMemory.compilerCpuMs(pid));
+      return;
+    }
+    long before = ProcessMemory.compilerCpuMs(pid);
+    assertTrue(before >= 0, String.valueOf(before));
+    // Code the JIT has not seen: a few thousand distinct lambdas' worth of work keeps the compilers busy.
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    long after = before;
+    long sink = 0;
+    while (after <= before && System.nanoTime() < deadline) {
+      for (int i = 0; i < 200_000; i++) {
+        sink += java.util.stream.IntStream.range(0, 50).map(x -> x * 31 + 7).filter(x -> x % 3 != 0).sum();
+        sink ^= String.valueOf(sink).hashCode();
+      }
+      after = ProcessMemory.compilerCpuMs(pid);
+    }
+    assertTrue(after > before, "the compilers worked: " + before + " -> " + after + " ms (" + sink + ")");
+    assertTrue(after <= ProcessMemory.cpuMs(pid), after + " ms within the process's " + ProcessMemory.cpuMs(pid));
+  }
 }

@@ -29,9 +29,12 @@ class BenchSmokeIT {
   Path dir;
 
   private JsonObject bench(String name, String... args) throws Exception {
-    List<String> all = new ArrayList<>(List.of("bench", "--json", "--repetitions", "1", "--warmup", "0",
-        "--baseline-ms", "200", "--node-jvm-opts", NODE_JVM, "--timeout-s", "60"));
+    List<String> all = new ArrayList<>(List.of("bench", "--json", "--repetitions", "1", "--baseline-ms", "200",
+        "--node-jvm-opts", NODE_JVM, "--timeout-s", "60"));
     all.addAll(List.of(args));
+    if (!all.contains("--warmup")) {
+      all.addAll(List.of("--warmup", "0"));
+    }
     try (NodeProcess p = NodeProcess.start(dir.resolve(name), Map.of(), all.toArray(String[]::new))) {
       int code = p.awaitExit(Duration.ofSeconds(180));
       String out = p.stdout();
@@ -82,6 +85,31 @@ class BenchSmokeIT {
     assertTrue(r.getDouble("ratioToEventBus") > 0, r.encode());
     assertEquals(List.of("leader", "client"), r.getJsonArray("processes").stream()
         .map(p -> ((JsonObject) p).getString("role")).toList());
+  }
+
+  /**
+   * Verifies the warm-up goes on in rounds until the JIT compilers settle, within its time limit, and that the
+   * rounds and each repetition say what share of the CPU the compilers took.
+   */
+  @Test
+  void warmUpUntilTheCompilersSettle() throws Exception {
+    JsonObject r = bench("w1-settle", "--workload", "w1", "--nodes", "1", "--tasks", "200", "--warmup", "100",
+        "--warmup-max-s", "2");
+    JsonObject warmup = r.getJsonObject("warmup");
+    assertEquals(100, warmup.getInteger("tasks"), r.encode());
+    JsonArray rounds = warmup.getJsonArray("rounds");
+    assertFalse(rounds.isEmpty(), r.encode());
+    for (Object o : rounds) {
+      JsonObject round = (JsonObject) o;
+      assertEquals(100, round.getInteger("tasks"), round.encode());
+      double share = round.getDouble("compilerShare");
+      assertTrue(share >= 0 && share <= 1, round.encode());
+    }
+    // Settled means the last round was at or under 5 %; otherwise the 2 s ran out (a round started before then).
+    double last = rounds.getJsonObject(rounds.size() - 1).getDouble("compilerShare");
+    assertEquals(last <= 0.05, warmup.getBoolean("settled"), r.encode());
+    double share = r.getJsonArray("repetitions").getJsonObject(0).getDouble("compilerShare");
+    assertTrue(share >= 0 && share <= 1, r.encode());
   }
 
   /** Verifies W1 through REST, one task per request and in batches; both report CPU per task for each process. */
