@@ -51,6 +51,16 @@ public final class LedgerVerticle extends VerticleBase {
   private static final long RETRY_MS = 250;
   private static final long PRUNE_MS = 60_000;
   private static final int VERIFY_PAGE = 2_000;
+  /**
+   * The event types every task records: nearly all of a busy ledger, so they have no index by type (migration
+   * V8), and a query for one walks back from the newest entry.
+   */
+  static final List<String> FREQUENT_TYPES = List.of(LedgerEventTypes.TASK_SUBMITTED,
+      LedgerEventTypes.TASK_ASSIGNED, LedgerEventTypes.TASK_ACKNOWLEDGED, LedgerEventTypes.TASK_STARTED,
+      LedgerEventTypes.TASK_COMPLETED);
+  /** The condition of the index {@code ledger_by_rare_type}, word for word as migration V8 writes it. */
+  static final String RARE_TYPE = "type NOT IN ('TASK_SUBMITTED', 'TASK_ASSIGNED', 'TASK_ACKNOWLEDGED', "
+      + "'TASK_STARTED', 'TASK_COMPLETED')";
   private static final String COLUMNS = "seq, time, type, node_id, subject, term, data, prev_hash, hash";
   private static final String INSERT = "INSERT INTO ledger (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String INSERT_CHECKPOINT = "INSERT OR REPLACE INTO ledger_checkpoints (seq, hash, time, "
@@ -1240,9 +1250,14 @@ public final class LedgerVerticle extends VerticleBase {
       sql.append("seq < ?");
       args.addLong(q.getLong("cursor", Long.MAX_VALUE));
     }
-    if (q.getString("type") != null) {
+    String type = q.getString("type");
+    if (type != null) {
       sql.append(" AND type = ?");
-      args.addString(q.getString("type"));
+      args.addString(type);
+      if (!FREQUENT_TYPES.contains(type)) {
+        // The partial index's own condition (migration V8), so that SQLite knows it may use it.
+        sql.append(" AND ").append(RARE_TYPE);
+      }
     }
     if (q.getString("subject") != null) {
       sql.append(" AND subject = ?");

@@ -28,7 +28,8 @@ record Migration(int version, String name, List<String> statements, String check
       "V4__ledger_chain.sql",
       "V5__ledger_replication.sql",
       "V6__tasks_by_update.sql",
-      "V7__ledger_orphans_settled.sql");
+      "V7__ledger_orphans_settled.sql",
+      "V8__narrow_indexes.sql");
 
   static List<Migration> all() {
     List<Migration> out = new ArrayList<>();

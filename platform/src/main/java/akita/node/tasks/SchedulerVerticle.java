@@ -1458,7 +1458,7 @@ public final class SchedulerVerticle extends VerticleBase {
       }
       transitions.add(e);
       // The same fields as text for the ledger, written directly rather than encoded from the object.
-      JsonText data = JsonText.object(256).field("id", t.id()).field("taskType", t.spec().type())
+      JsonText data = JsonText.object(384).field("id", t.id()).field("taskType", t.spec().type())
           .field("from", from).field("state", now.name()).field("attempt", t.attempt())
           .field("nodeId", t.nodeId()).field("reason", t.reason()).field("submittedAt", t.submittedAt())
           .field("at", at);

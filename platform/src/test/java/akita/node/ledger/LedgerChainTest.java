@@ -1,6 +1,7 @@
 package akita.node.ledger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akita.node.cluster.ClusterAddresses;
@@ -11,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,6 +84,51 @@ class LedgerChainTest {
     assertEquals(2, next.getJsonArray("entries").size());
     assertEquals("s3", ask(LedgerAddresses.QUERY, new JsonObject().put("subject", "s3")).getJsonArray("entries")
         .getJsonObject(0).getString("subject"));
+  }
+
+  /**
+   * Verifies queries by type find frequent task events (no index by type) and rare events (a partial index) alike,
+   * and that SQLite uses the partial index for the rare ones and none by type for the frequent ones (migration V8).
+   */
+  @Test
+  void queriesByTypeUseTheIndexOnlyForRareTypes() throws Exception {
+    for (int i = 0; i < 30; i++) {
+      String type = i % 10 == 0 ? LedgerEventTypes.TASK_FAILED : LedgerEventTypes.TASK_COMPLETED;
+      ask(LedgerAddresses.APPEND, new JsonObject().put("type", type).put("subject", "t" + i)
+          .put("data", new JsonObject().put("i", i)));
+    }
+    JsonObject failed = ask(LedgerAddresses.QUERY, new JsonObject().put("type", LedgerEventTypes.TASK_FAILED));
+    assertEquals(List.of("t20", "t10", "t0"), failed.getJsonArray("entries").stream()
+        .map(e -> ((JsonObject) e).getString("subject")).toList());
+    JsonObject completed = ask(LedgerAddresses.QUERY, new JsonObject().put("type", LedgerEventTypes.TASK_COMPLETED)
+        .put("limit", 5));
+    assertEquals(List.of("t29", "t28", "t27", "t26", "t25"), completed.getJsonArray("entries").stream()
+        .map(e -> ((JsonObject) e).getString("subject")).toList());
+
+    String query = "EXPLAIN QUERY PLAN SELECT seq FROM ledger WHERE seq < ? AND type = ?";
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Database.FILE_NAME))) {
+      assertTrue(plan(c, query + " AND " + LedgerVerticle.RARE_TYPE + " ORDER BY seq DESC LIMIT 100",
+          LedgerEventTypes.TASK_FAILED).contains("ledger_by_rare_type"), "a rare type is looked up in the index");
+      for (String frequent : LedgerVerticle.FREQUENT_TYPES) {
+        assertTrue(LedgerVerticle.RARE_TYPE.contains("'" + frequent + "'"), frequent + " is left out of the index");
+        assertFalse(plan(c, query + " ORDER BY seq DESC LIMIT 100", frequent).contains("ledger_by"),
+            "a frequent type walks back from the newest entry");
+      }
+    }
+  }
+
+  private static String plan(Connection c, String sql, String type) throws Exception {
+    try (java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, Long.MAX_VALUE);
+      ps.setString(2, type);
+      StringBuilder out = new StringBuilder();
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.append(rs.getString("detail")).append('\n');
+        }
+      }
+      return out.toString();
+    }
   }
 
   /** Verifies altering one row in SQLite makes verify report exactly that entry. */
