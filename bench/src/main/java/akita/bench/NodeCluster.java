@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,9 +51,17 @@ final class NodeCluster implements AutoCloseable {
   private String leaderName;
   private List<String> nodeIds = List.of();
 
+  /**
+   * Kills the nodes if this JVM exits before {@link #close} (Ctrl-C, SIGTERM, a crash): until session 11 an
+   * interrupted bench left its node processes running.
+   */
+  private final Thread reaper;
+
   private NodeCluster(String clusterName, List<Node> nodes) {
     this.clusterName = clusterName;
     this.nodes = nodes;
+    this.reaper = new Thread(() -> nodes.forEach(n -> n.process().destroyForcibly()), "bench-node-reaper");
+    Runtime.getRuntime().addShutdownHook(reaper);
   }
 
   /**
@@ -76,7 +85,7 @@ final class NodeCluster implements AutoCloseable {
       hzPorts.add(freePort());
     }
     String members = String.join(",", hzPorts.stream().map(p -> "127.0.0.1:" + p).toList());
-    List<Node> nodes = new ArrayList<>();
+    List<Node> nodes = new CopyOnWriteArrayList<>(); // the reaper may read it from another thread
     NodeCluster c = new NodeCluster(cluster, nodes);
     try {
       for (int i = 0; i < count; i++) {
@@ -277,6 +286,11 @@ final class NodeCluster implements AutoCloseable {
   /** Kills whatever still runs. */
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException e) {
+      // the JVM is exiting: the reaper runs anyway
+    }
     for (Node n : nodes) {
       if (n.process().isAlive()) {
         n.process().destroyForcibly();

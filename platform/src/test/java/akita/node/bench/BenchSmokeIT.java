@@ -112,6 +112,28 @@ class BenchSmokeIT {
     assertTrue(share >= 0 && share <= 1, r.encode());
   }
 
+  /** Verifies a bench stopped with SIGTERM (or Ctrl-C) in the middle of a run takes its node processes with it. */
+  @Test
+  void anInterruptedBenchStopsItsNodes() throws Exception {
+    try (NodeProcess p = NodeProcess.start(dir.resolve("interrupted"), Map.of(), "bench", "--workload", "w1",
+        "--nodes", "1", "--tasks", "10000000", "--warmup", "0", "--repetitions", "1", "--baseline-ms", "200",
+        "--node-jvm-opts", NODE_JVM, "--timeout-s", "600")) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      List<ProcessHandle> nodes = List.of();
+      while (nodes.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(200); // polls for the node process the bench starts
+        nodes = ProcessHandle.of(p.pid()).orElseThrow().children()
+            .filter(c -> c.info().arguments().map(a -> List.of(a).contains("start")).orElse(false)).toList();
+      }
+      assertEquals(1, nodes.size(), "the bench started its node:\n" + p.stderr());
+      p.terminate(Duration.ofSeconds(60));
+      for (ProcessHandle n : nodes) {
+        n.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertFalse(n.isAlive(), "node " + n.pid() + " still runs after its bench was stopped");
+      }
+    }
+  }
+
   /** Verifies W1 through REST, one task per request and in batches; both report CPU per task for each process. */
   @Test
   void throughputThroughRest() throws Exception {
