@@ -288,7 +288,13 @@ final class Bench {
           TaskRun.Pacing.closed(s.window()), s.timeoutMs(), false));
       double share = compilerShare(cpuBefore, cpu(cluster), compilersBefore, compilerCpu(cluster));
       rounds.add(new JsonObject().put("tasks", tasks).put("tasksPerSecond", round.getDouble("tasksPerSecond"))
-          .put("compilerShare", share));
+          .put("compilerShare", share).put("ok", round.getBoolean("ok")));
+      if (!round.getBoolean("ok") || share < 0) {
+        // A node is gone or a task failed: the repetitions will say so; more rounds would not settle anything.
+        log.printf("bench: warm-up round %d failed: %s%n", rounds.size(),
+            round.getBoolean("ok") ? "a process's CPU could not be read" : round.getString("error"));
+        break;
+      }
       log.printf("bench: warm-up round %d: %.0f tasks/s, compilers %.1f %% of the CPU%n", rounds.size(),
           round.getDouble("tasksPerSecond"), share * 100);
       if (share <= BenchSettings.SETTLED_COMPILER_SHARE) {

@@ -102,6 +102,7 @@ class BenchSmokeIT {
     for (Object o : rounds) {
       JsonObject round = (JsonObject) o;
       assertEquals(100, round.getInteger("tasks"), round.encode());
+      assertTrue(round.getBoolean("ok"), round.encode());
       double share = round.getDouble("compilerShare");
       assertTrue(share >= 0 && share <= 1, round.encode());
     }
