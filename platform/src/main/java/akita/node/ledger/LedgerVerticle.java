@@ -59,8 +59,8 @@ public final class LedgerVerticle extends VerticleBase {
       LedgerEventTypes.TASK_ASSIGNED, LedgerEventTypes.TASK_ACKNOWLEDGED, LedgerEventTypes.TASK_STARTED,
       LedgerEventTypes.TASK_COMPLETED);
   /** The condition of the index {@code ledger_by_rare_type}, word for word as migration V8 writes it. */
-  static final String RARE_TYPE = "type NOT IN ('TASK_SUBMITTED', 'TASK_ASSIGNED', 'TASK_ACKNOWLEDGED', "
-      + "'TASK_STARTED', 'TASK_COMPLETED')";
+  static final String RARE_TYPE = FREQUENT_TYPES.stream().map(t -> "'" + t + "'")
+      .collect(java.util.stream.Collectors.joining(", ", "type NOT IN (", ")"));
   private static final String COLUMNS = "seq, time, type, node_id, subject, term, data, prev_hash, hash";
   private static final String INSERT = "INSERT INTO ledger (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String INSERT_CHECKPOINT = "INSERT OR REPLACE INTO ledger_checkpoints (seq, hash, time, "
