@@ -303,7 +303,6 @@ final class NodeCluster implements AutoCloseable {
     }
   }
 
-  /** @return a port that was free on 127.0.0.1 a moment ago */
   /** @return a free port on 127.0.0.1 ({@link Ports#free()}) */
   static int freePort() {
     return Ports.free();

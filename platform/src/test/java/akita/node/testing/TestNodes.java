@@ -1,12 +1,10 @@
 package akita.node.testing;
 
+import akita.bench.Ports;
 import akita.node.boot.Node;
 import akita.node.config.ConfigLoader;
 import akita.node.config.ConfigOption;
 import akita.node.config.NodeConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
@@ -21,14 +19,9 @@ public final class TestNodes {
   private TestNodes() {
   }
 
-  /** @return a port that was free a moment ago on 127.0.0.1 */
+  /** @return a port free on 127.0.0.1 a moment ago and never handed out before in this JVM ({@link Ports#free()}) */
   public static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return Ports.free();
   }
 
   /** @return a cluster name no other test uses */
