@@ -284,8 +284,12 @@ public final class Node {
     boolean joined = hz != null && hz.getLifecycleService().isRunning() && clusterManager.isActive();
     checks.put("cluster", new JsonObject().put("ok", joined)
         .put("members", joined ? hz.getCluster().getMembers().size() : 0));
+    JsonObject writes = db.writeProblem();
     return db.ping()
-        .map(v -> new JsonObject().put("ok", true))
+        .map(v -> writes == null ? new JsonObject().put("ok", true)
+            // It answers reads but cannot write (a full disk): not ready for new work, still alive.
+            : new JsonObject().put("ok", false).put("code", writes.getString("code"))
+                .put("error", writes.getString("message")).put("since", writes.getString("since")))
         .otherwise(err -> new JsonObject().put("ok", false).put("error", err.getMessage()))
         .map(d -> checks.put("database", d));
   }

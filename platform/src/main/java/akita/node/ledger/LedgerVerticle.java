@@ -5,6 +5,7 @@ import akita.node.bus.LocalCodec;
 import akita.node.cluster.ClusterAddresses;
 import akita.node.config.NodeConfig;
 import akita.node.storage.Database;
+import akita.node.storage.DatabaseException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -49,6 +50,8 @@ public final class LedgerVerticle extends VerticleBase {
   private static final int REMEMBERED_IDS = 100_000;
   private static final long HEARTBEAT_MS = 1_000;
   private static final long RETRY_MS = 250;
+  /** The longest wait before trying again while the disk is full or failing. */
+  private static final long RETRY_MAX_MS = 2_000;
   private static final long PRUNE_MS = 60_000;
   private static final int VERIFY_PAGE = 2_000;
   /**
@@ -194,6 +197,8 @@ public final class LedgerVerticle extends VerticleBase {
   private boolean busy;
   private boolean forwarding;
   private boolean retryScheduled;
+  /** Commits in a row that failed because the disk is full or failing; spaces out the tries. */
+  private int storageFaults;
   private long heartbeatTimer = -1;
   private long pruneTimer = -1;
   private Promise<Void> drained;
@@ -692,8 +697,26 @@ public final class LedgerVerticle extends VerticleBase {
           }
         }
         replicate(myTerm, Replication.batch(entries));
+      } else if (DatabaseException.isStorageFault(ar.cause())) {
+        // The disk is full or failing (the database logged it): this node's own events wait in the outbox and
+        // are tried again, answered once committed; forwarded ones are refused below, and their nodes send them
+        // again (taking them back too would commit them twice).
+        putBack(batch.stream().filter(p -> nodeId.equals(p.origin)).toList());
+        for (Pending p : batch) {
+          if (p.msg != null && !nodeId.equals(p.origin)) {
+            new BusError(503, "LEDGER_UNAVAILABLE", "the ledger could not be written: " + ar.cause().getMessage())
+                .failOn(p.msg);
+          }
+        }
+        storageFaults++;
+        busy = false;
+        retryLater(Math.min(RETRY_MAX_MS, RETRY_MS * storageFaults));
+        return;
       } else {
         LOG.error("ledger append of {} event(s) failed", batch.size(), ar.cause());
+      }
+      if (ar.succeeded()) {
+        storageFaults = 0;
       }
       for (Pending p : batch) {
         if (p.msg == null) {
@@ -756,9 +779,13 @@ public final class LedgerVerticle extends VerticleBase {
   }
 
   private void retryLater() {
+    retryLater(RETRY_MS);
+  }
+
+  private void retryLater(long ms) {
     if (!retryScheduled) {
       retryScheduled = true;
-      vertx.setTimer(RETRY_MS, id -> {
+      vertx.setTimer(ms, id -> {
         retryScheduled = false;
         kick();
       });
@@ -874,6 +901,12 @@ public final class LedgerVerticle extends VerticleBase {
       applying = null;
       if (ar.succeeded()) {
         advance(fresh, wireOf(fresh));
+      } else if (DatabaseException.isStorageFault(ar.cause())) {
+        // The disk is full or failing (the database logged it): fetched again once it has room.
+        needRepair = true;
+        busy = false;
+        retryLater(RETRY_MAX_MS);
+        return;
       } else {
         LOG.error("ledger: storing {} replicated entries failed", fresh.size(), ar.cause());
         needRepair = true;
@@ -965,7 +998,8 @@ public final class LedgerVerticle extends VerticleBase {
                 needRepair = true; // fetch (nothing) again and retry
                 return Future.succeededFuture();
               })).onComplete(s -> {
-                if (s.failed()) {
+                boolean storage = s.failed() && DatabaseException.isStorageFault(s.cause());
+                if (s.failed() && !storage) {
                   LOG.warn("ledger: repair from {} failed: {}", from, s.cause().getMessage());
                 }
                 busy = false;
@@ -973,7 +1007,7 @@ public final class LedgerVerticle extends VerticleBase {
                   needRepair = false;
                   becomeReady(myTerm);
                 } else if (s.failed()) {
-                  retryLater();
+                  retryLater(storage ? RETRY_MAX_MS : RETRY_MS);
                 } else {
                   kick();
                 }

@@ -69,6 +69,8 @@ public final class Database {
   /** The size the log file is cut back to when it starts over. */
   private static final long WAL_SIZE_LIMIT_BYTES = 64L << 20;
   private static final int READERS = 4;
+  /** A checkpoint that keeps failing is logged on the first failure and then every this many. */
+  private static final long CHECKPOINT_FAILURE_LOG_EVERY = 60_000 / CHECKPOINT_MS;
 
   /**
    * Statements run on the writer connection inside one transaction, on the writer's thread: they may block,
@@ -107,8 +109,32 @@ public final class Database {
         prepared.put(sql, ps);
       } else {
         ps.clearParameters();
+        ps.clearBatch(); // rows added by a write that failed before it ran them
       }
       return ps;
+    }
+
+    /**
+     * Ends a failed transaction with a statement of its own and drops every kept statement. A full disk at
+     * COMMIT leaves sqlite-jdbc's kept statements finalized while they still say they are open: every later
+     * use failed with "statement is not executing", ROLLBACK too, so the transaction stayed open and every
+     * later BEGIN failed, even after the disk had room again. Failures are rare; preparing again is cheap.
+     *
+     * @param failure what failed; a failed rollback is added to it
+     * @return whether the connection is known to be outside a transaction now
+     */
+    private boolean rollBack(Throwable failure) {
+      closeStatements();
+      try (Statement st = conn.createStatement()) {
+        st.execute("ROLLBACK");
+        return true;
+      } catch (SQLException rollback) {
+        if (String.valueOf(rollback.getMessage()).contains("no transaction is active")) {
+          return true; // SQLite rolled back itself, as it may on a full disk or an I/O error
+        }
+        failure.addSuppressed(rollback);
+        return false;
+      }
     }
 
     /**
@@ -175,7 +201,7 @@ public final class Database {
       }
     }
 
-    private void close() {
+    private void closeStatements() {
       for (PreparedStatement ps : prepared.values()) {
         try {
           ps.close();
@@ -184,6 +210,10 @@ public final class Database {
         }
       }
       prepared.clear();
+    }
+
+    private void close() {
+      closeStatements();
       try {
         conn.close();
       } catch (SQLException e) {
@@ -201,9 +231,11 @@ public final class Database {
   private Connection checkpointer;
   private long checkpointTimer = -1;
   private boolean checkpointing;
+  private long checkpointFailures;
   private final int restartPages;
   private volatile int walPages;
   private volatile boolean closed;
+  private volatile WriteProblem problem;
 
   private Database(Vertx vertx, Path file, WorkerExecutor writerThread, WorkerExecutor checkpointThread,
       Pool reader, int restartPages) {
@@ -241,20 +273,25 @@ public final class Database {
     WorkerExecutor checkpointThread = vertx.createSharedWorkerExecutor("akita-db-checkpoint-" + file, 1);
     Database db = new Database(vertx, file, writerThread, checkpointThread, reader, restartPages);
     return writerThread.executeBlocking(() -> {
-          // Auto-commit stays on and each write begins and ends its own transaction: with it off, sqlite-jdbc
-          // begins the next transaction as soon as one ends, and the idle writer would hold SQLite's write lock.
-          Connection conn = dataSource(file, false).getConnection();
-          try (Statement st = conn.createStatement()) {
-            st.execute("PRAGMA wal_autocheckpoint = " + WAL_BACKSTOP_PAGES);
-            st.execute("PRAGMA journal_size_limit = " + WAL_SIZE_LIMIT_BYTES);
-          }
-          db.writer = new Writer(conn);
+          db.writer = openWriter(file);
           return db;
         }, true)
         .compose(d -> d.migrate())
         .onSuccess(v -> db.checkpointTimer = vertx.setPeriodic(checkpointMs, id -> db.checkpoint()))
         .map(v -> db)
         .recover(err -> db.close().transform(ignored -> Future.failedFuture(db.explain(err))));
+  }
+
+  /** Opens the writer connection; on the writer's thread. */
+  private static Writer openWriter(Path file) throws SQLException {
+    // Auto-commit stays on and each write begins and ends its own transaction: with it off, sqlite-jdbc
+    // begins the next transaction as soon as one ends, and the idle writer would hold SQLite's write lock.
+    Connection conn = dataSource(file, false).getConnection();
+    try (Statement st = conn.createStatement()) {
+      st.execute("PRAGMA wal_autocheckpoint = " + WAL_BACKSTOP_PAGES);
+      st.execute("PRAGMA journal_size_limit = " + WAL_SIZE_LIMIT_BYTES);
+    }
+    return new Writer(conn);
   }
 
   private static SQLiteDataSource dataSource(Path file, boolean readOnly) {
@@ -295,23 +332,76 @@ public final class Database {
     return writerThread.<T>executeBlocking(() -> {
       Writer w = writer;
       if (w == null) {
-        throw new DatabaseException("database " + file + " is closed");
+        if (closed) {
+          throw new DatabaseException("database " + file + " is closed");
+        }
+        w = openWriter(file); // the last one was dropped after a failed rollback
+        writer = w;
       }
-      w.statement("BEGIN IMMEDIATE").execute();
       T result;
       try {
+        w.statement("BEGIN IMMEDIATE").execute();
         result = work.apply(w);
         w.statement("COMMIT").execute();
       } catch (SQLException | RuntimeException e) {
-        try {
-          w.statement("ROLLBACK").execute();
-        } catch (SQLException rollback) {
-          e.addSuppressed(rollback); // SQLite may have rolled back already (a full disk, an I/O error)
+        if (!w.rollBack(e)) {
+          // Whether a transaction is still open is unknown: start again on a new connection rather than have
+          // every later BEGIN fail ("cannot start a transaction within a transaction").
+          LOG.warn("the writer of {} could not roll back ({}); the next write opens it again", file, e.getMessage());
+          w.close();
+          writer = null;
         }
         throw e;
       }
       return result;
-    }, true).recover(err -> Future.failedFuture(explain(err)));
+    }, true).transform(ar -> {
+      if (ar.succeeded()) {
+        writesWork();
+        return Future.succeededFuture(ar.result());
+      }
+      Throwable err = explain(ar.cause());
+      writeFailed(err);
+      return Future.failedFuture(err);
+    });
+  }
+
+  /**
+   * @return why writes fail, while they do: {@code {"code", "message", "since", "failures"}} with code
+   *     {@code STORAGE_FULL} (the disk is full) or {@code STORAGE_FAILED} (another fault of the file or disk); null
+   *     while they work
+   */
+  public JsonObject writeProblem() {
+    WriteProblem p = problem;
+    return p == null ? null : new JsonObject().put("code", p.code).put("message", p.message)
+        .put("since", java.time.Instant.ofEpochMilli(p.since).toString()).put("failures", p.failures);
+  }
+
+  /** A fault of the file or the disk, as against a write that was wrong (a constraint, a bug). */
+  private record WriteProblem(String code, String message, long since, long failures) {
+  }
+
+  /** Counts a failed write; a fault of the file or disk marks writes as failing and is logged when it starts. */
+  private void writeFailed(Throwable err) {
+    String code = err instanceof DatabaseException de ? de.code() : null;
+    if (code == null) {
+      return;
+    }
+    WriteProblem was = problem;
+    problem = new WriteProblem(code, err.getMessage(), was == null ? System.currentTimeMillis() : was.since,
+        was == null ? 1 : was.failures + 1);
+    if (was == null || !was.code.equals(code)) {
+      LOG.error("writes to {} fail: {} ({}); the node keeps running, serves reads and tries the writes again",
+          file, err.getMessage(), code);
+    }
+  }
+
+  private void writesWork() {
+    WriteProblem was = problem;
+    if (was != null) {
+      problem = null;
+      LOG.info("writes to {} work again, after {} ms and {} failed write(s)", file,
+          System.currentTimeMillis() - was.since, was.failures);
+    }
   }
 
   /** @return the pool for reads; never write through it (its connections are read-only) */
@@ -350,9 +440,14 @@ public final class Database {
         })
         .onComplete(ar -> {
           checkpointing = false;
-          if (ar.failed() && !closed) {
-            LOG.warn("copying {}'s write-ahead log into it failed (retried in {} ms): {}", file, CHECKPOINT_MS,
-                ar.cause().getMessage());
+          if (ar.succeeded() && checkpointFailures > 0) {
+            LOG.info("copying {}'s write-ahead log into it works again, after {} failed tries", file,
+                checkpointFailures);
+            checkpointFailures = 0;
+          } else if (ar.failed() && !closed && checkpointFailures++ % CHECKPOINT_FAILURE_LOG_EVERY == 0) {
+            // Once, then once a minute: a full disk fails every try until it has room.
+            LOG.warn("copying {}'s write-ahead log into it failed {} time(s), tried again every {} ms: {}", file,
+                checkpointFailures, CHECKPOINT_MS, ar.cause().getMessage());
           }
         });
   }
@@ -461,16 +556,22 @@ public final class Database {
         switch (code) {
           case SQLITE_NOTADB:
           case SQLITE_CORRUPT:
-            return new DatabaseException("database " + file + " is not a SQLite database or is corrupt (" + code
-                + "). The node never resets it: move the file aside to start empty, or restore a backup", err);
+            return new DatabaseException(DatabaseException.FAILED, "database " + file + " is not a SQLite database "
+                + "or is corrupt (" + code + "). The node never resets it: move the file aside to start empty, or "
+                + "restore a backup", err);
           case SQLITE_CANTOPEN:
           case SQLITE_READONLY:
           case SQLITE_PERM:
-            return new DatabaseException("database " + file + " cannot be opened for writing (" + code
-                + "): check the data folder's permissions and free space", err);
+            return new DatabaseException(DatabaseException.FAILED, "database " + file + " cannot be opened for "
+                + "writing (" + code + "): check the data folder's permissions and free space", err);
           case SQLITE_FULL:
-            return new DatabaseException("database " + file + ": the disk is full (" + code + ")", err);
+            return new DatabaseException(DatabaseException.FULL, "database " + file + ": the disk is full (" + code
+                + "): free space on it", err);
           default:
+            if (code.name().startsWith("SQLITE_IOERR")) {
+              return new DatabaseException(DatabaseException.FAILED, "database " + file + ": the disk failed a "
+                  + "read or write (" + code + "): check the disk and its free space", err);
+            }
             break;
         }
       }

@@ -61,6 +61,10 @@ public final class SchedulerVerticle extends VerticleBase {
   private static final long TICK_MS = 50;
   private static final long TIMEOUT_GRACE_MS = 1_000;
   private static final long FLUSH_MS = 2;
+  /** The longest wait between two tries to store task changes while storing fails (a full disk). */
+  private static final long STORE_RETRY_MAX_MS = 1_000;
+  /** How often a failure to store that goes on is logged again. */
+  private static final long STORE_FAILURE_LOG_MS = 30_000;
   private static final int FLUSH_MAX = 512;
   /** How far back a new leader checks that task ends were recorded in the ledger. */
   private static final long RECENT_ENDS_MS = 15 * 60_000;
@@ -147,6 +151,11 @@ public final class SchedulerVerticle extends VerticleBase {
   private IMap<String, String> map;
   private boolean flushing;
   private boolean flushScheduled;
+  /** Why storing task changes fails ({@code {"status", "code", "message"}}), while it does; null while it works. */
+  private JsonObject storeProblem;
+  private long storeFailingSince;
+  private long storeFailures;
+  private long storeFailureLoggedAt;
   private boolean pumpScheduled;
 
   private long seq;
@@ -317,6 +326,8 @@ public final class SchedulerVerticle extends VerticleBase {
     flushWaiters.forEach(p -> p.tryFail(new BusError(503, "NO_LEADER", "the leader stepped down; retry")
         .asException()));
     flushWaiters.clear();
+    storeProblem = null;
+    storeFailures = 0;
     lastMirror = Future.succeededFuture();
     return Future.join(closing).mapEmpty();
   }
@@ -980,6 +991,14 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   private void create(TaskSpec spec, Answer answer) {
+    if (storeProblem != null) {
+      // Nothing is created while the leader cannot store: a task kept only in memory would be acknowledged to
+      // no one and lost with this process, and the memory would grow with every retry.
+      answer.fail(new BusError(storeProblem.getInteger("status"), storeProblem.getString("code"),
+          "the leader cannot store tasks now (" + storeProblem.getString("message") + "); nothing was stored, "
+              + "retry later"));
+      return;
+    }
     long now = System.currentTimeMillis();
     Task t = new Task(TaskIds.next(now), spec, now, ++seq, term);
     t.reason("waiting for a worker");
@@ -1652,7 +1671,10 @@ public final class SchedulerVerticle extends VerticleBase {
   private void scheduleFlush() {
     if (!flushScheduled && !flushing) {
       flushScheduled = true;
-      vertx.setTimer(FLUSH_MS, id -> {
+      // While storing fails, tries are spaced out, doubling up to a second: a full disk does not empty in 2 ms.
+      long delay = storeFailures == 0 ? FLUSH_MS : Math.min(STORE_RETRY_MAX_MS, FLUSH_MS << Math.min(20,
+          storeFailures));
+      vertx.setTimer(delay, id -> {
         flushScheduled = false;
         doFlush();
       });
@@ -1720,8 +1742,10 @@ public final class SchedulerVerticle extends VerticleBase {
       }
     });
     Future.all(toMap, toMirror).onComplete(ar -> {
+      if (term == myTerm) {
+        storeOutcome(ar.failed() ? ar.cause() : null, rows.size());
+      }
       if (ar.failed()) {
-        LOG.error("storing {} task change(s) failed", rows.size(), ar.cause());
         if (term == myTerm) {
           dirty.addAll(ids); // try again, and report once stored
           storing.addAll(transitions);
@@ -1738,6 +1762,40 @@ public final class SchedulerVerticle extends VerticleBase {
         scheduleFlush();
       }
     });
+  }
+
+  /**
+   * Keeps track of whether storing works: the first failure is logged with its cause, one that goes on every
+   * {@value #STORE_FAILURE_LOG_MS} ms, and the recovery once; new tasks are refused meanwhile ({@link #create}).
+   *
+   * @param failure why the last flush failed, null when it worked
+   * @param changes the task changes it carried
+   */
+  private void storeOutcome(Throwable failure, int changes) {
+    long now = System.currentTimeMillis();
+    if (failure == null) {
+      if (storeProblem != null) {
+        LOG.info("storing task changes works again, after {} ms and {} failed tries; new tasks are taken again",
+            now - storeFailingSince, storeFailures);
+      }
+      storeProblem = null;
+      storeFailures = 0;
+      return;
+    }
+    BusError e = BusError.from(failure);
+    boolean full = "STORAGE_FULL".equals(e.code());
+    storeProblem = new JsonObject().put("status", full ? 507 : 503).put("code", full ? "STORAGE_FULL" : "NOT_STORED")
+        .put("message", e.message());
+    if (storeFailures++ == 0) {
+      storeFailingSince = now;
+      storeFailureLoggedAt = now;
+      LOG.error("storing {} task change(s) failed: {} ({}); new tasks are refused until it works again, and the "
+          + "changes are tried again", changes, e.message(), e.code());
+    } else if (now - storeFailureLoggedAt >= STORE_FAILURE_LOG_MS) {
+      storeFailureLoggedAt = now;
+      LOG.warn("storing task changes still fails after {} ms and {} tries: {} ({}); {} task(s) wait to be stored",
+          now - storeFailingSince, storeFailures, e.message(), e.code(), dirty.size());
+    }
   }
 
   private static void completeWaiters(List<Promise<Void>> list, Throwable err) {

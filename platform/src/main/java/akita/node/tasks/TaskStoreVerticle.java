@@ -2,6 +2,7 @@ package akita.node.tasks;
 
 import akita.node.bus.BusError;
 import akita.node.storage.Database;
+import akita.node.storage.DatabaseException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -87,8 +88,10 @@ public final class TaskStoreVerticle extends VerticleBase {
     queue.add(new Pending(rows, done));
     flush();
     done.future().onSuccess(v -> msg.reply(new JsonObject().put("ok", true)))
-        .onFailure(err -> new BusError(503, "STORE_UNAVAILABLE", "the task store could not be written: "
-            + err.getMessage()).failOn(msg));
+        .onFailure(err -> (err instanceof DatabaseException de && DatabaseException.FULL.equals(de.code())
+            ? new BusError(507, DatabaseException.FULL, "the task store could not be written: " + err.getMessage())
+            : new BusError(503, "STORE_UNAVAILABLE", "the task store could not be written: " + err.getMessage()))
+            .failOn(msg));
   }
 
   private void flush() {
@@ -109,9 +112,10 @@ public final class TaskStoreVerticle extends VerticleBase {
     })
         .onComplete(ar -> {
           writing = false;
-          if (ar.failed()) {
+          if (ar.failed() && !DatabaseException.isStorageFault(ar.cause())) {
             LOG.error("writing {} task row(s) failed", rows.size(), ar.cause());
-          }
+          } // else the database logged that its disk or file fails, once; the scheduler tries again
+
           for (Pending p : batch) {
             if (ar.succeeded()) {
               p.done.complete();

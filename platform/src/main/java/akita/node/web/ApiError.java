@@ -35,7 +35,8 @@ public enum ApiError {
   LEDGER_UNAVAILABLE(503),
   NODE_UNREACHABLE(503),
   UNAVAILABLE(503),
-  SHUTTING_DOWN(503);
+  SHUTTING_DOWN(503),
+  STORAGE_FULL(507);
 
   private final int status;
 

@@ -2,12 +2,14 @@ package akita.node.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import io.vertx.sqlclient.Tuple;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -178,6 +180,59 @@ class DatabaseTest {
         })
         .compose(Database::close))
         .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Verifies a full database fails writes with STORAGE_FULL, says so in {@link Database#writeProblem()}, and that
+   * writes work again once there is room: no closed statement or open transaction is left behind. SQLite's page
+   * limit stands in for the disk (the process test {@code DiskFullIT} fills a real one).
+   */
+  @Test
+  void aFullDatabaseFailsWritesUntilThereIsRoom(Vertx vertx, VertxTestContext ctx) {
+    String text = "z".repeat(4_000);
+    String insert = "INSERT INTO node_runs (node_id, version, started_at) VALUES (?, ?, ?)";
+    Database.open(vertx, dir).compose(db -> db.write(w -> {
+          long pages = ((Number) w.query("PRAGMA page_count").get(0).getValue("page_count")).longValue();
+          return w.query("PRAGMA max_page_count = " + (pages + 5));
+        })
+        .compose(v -> fillUntilFull(db, insert, text, 0))
+        .compose(failure -> {
+          ctx.verify(() -> {
+            assertTrue(failure instanceof DatabaseException, String.valueOf(failure));
+            assertEquals(DatabaseException.FULL, ((DatabaseException) failure).code());
+            assertEquals(DatabaseException.FULL, db.writeProblem().getString("code"));
+            assertTrue(db.writeProblem().getLong("failures") >= 1);
+          });
+          // Still full: the same write fails the same way, and the writer is not stuck in a transaction.
+          return fillUntilFull(db, insert, text, 100).transform(ar -> {
+            ctx.verify(() -> assertEquals(DatabaseException.FULL, ((DatabaseException) ar.result()).code(),
+                "the same batch fails again at once"));
+            return db.write(w -> w.query("PRAGMA max_page_count = 1000000"));
+          });
+        })
+        .compose(v -> db.write(w -> w.update(insert, "room", text, 2L)))
+        .compose(v -> db.reader().query("SELECT count(*) FROM node_runs WHERE node_id = 'room'").execute())
+        .map(rows -> {
+          ctx.verify(() -> {
+            assertEquals(1L, rows.iterator().next().getLong(0));
+            assertNull(db.writeProblem(), "a write that worked clears the problem");
+          });
+          return db;
+        })
+        .compose(Database::close))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /** Writes batches of rows until a write fails; bounded. */
+  private static Future<Throwable> fillUntilFull(Database db, String insert, String text, int round) {
+    if (round > 100) {
+      return Future.failedFuture("the database never filled up"); // the second call has one round
+    }
+    return db.write(w -> {
+      w.batch(insert, List.of(Tuple.of("fill", text, (long) round), Tuple.of("fill", text, (long) round)));
+      return null;
+    }).transform(ar -> ar.failed() ? Future.succeededFuture(ar.cause())
+        : fillUntilFull(db, insert, text, round + 1));
   }
 
   /** Verifies the writer holds no lock between writes: another connection can write at once (no busy wait). */
