@@ -697,6 +697,7 @@ public final class LedgerVerticle extends VerticleBase {
           }
         }
         replicate(myTerm, Replication.batch(entries));
+        storageFaults = 0;
       } else if (DatabaseException.isStorageFault(ar.cause())) {
         // The disk is full or failing (the database logged it): this node's own events wait in the outbox and
         // are tried again, answered once committed; forwarded ones are refused below, and their nodes send them
@@ -714,9 +715,6 @@ public final class LedgerVerticle extends VerticleBase {
         return;
       } else {
         LOG.error("ledger append of {} event(s) failed", batch.size(), ar.cause());
-      }
-      if (ar.succeeded()) {
-        storageFaults = 0;
       }
       for (Pending p : batch) {
         if (p.msg == null) {

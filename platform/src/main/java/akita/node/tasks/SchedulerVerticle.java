@@ -151,8 +151,8 @@ public final class SchedulerVerticle extends VerticleBase {
   private IMap<String, String> map;
   private boolean flushing;
   private boolean flushScheduled;
-  /** Why storing task changes fails ({@code {"status", "code", "message"}}), while it does; null while it works. */
-  private JsonObject storeProblem;
+  /** Why storing task changes fails, as new tasks are refused meanwhile; null while it works. */
+  private BusError storeProblem;
   private long storeFailingSince;
   private long storeFailures;
   private long storeFailureLoggedAt;
@@ -994,8 +994,8 @@ public final class SchedulerVerticle extends VerticleBase {
     if (storeProblem != null) {
       // Nothing is created while the leader cannot store: a task kept only in memory would be acknowledged to
       // no one and lost with this process, and the memory would grow with every retry.
-      answer.fail(new BusError(storeProblem.getInteger("status"), storeProblem.getString("code"),
-          "the leader cannot store tasks now (" + storeProblem.getString("message") + "); nothing was stored, "
+      answer.fail(new BusError(storeProblem.status(), storeProblem.code(),
+          "the leader cannot store tasks now (" + storeProblem.message() + "); nothing was stored, "
               + "retry later"));
       return;
     }
@@ -1784,8 +1784,8 @@ public final class SchedulerVerticle extends VerticleBase {
     }
     BusError e = BusError.from(failure);
     boolean full = "STORAGE_FULL".equals(e.code());
-    storeProblem = new JsonObject().put("status", full ? 507 : 503).put("code", full ? "STORAGE_FULL" : "NOT_STORED")
-        .put("message", e.message());
+    storeProblem = full ? new BusError(507, "STORAGE_FULL", e.message())
+        : new BusError(503, "NOT_STORED", e.message());
     if (storeFailures++ == 0) {
       storeFailingSince = now;
       storeFailureLoggedAt = now;
